@@ -1,0 +1,271 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+
+	"qkv/internal/kernel"
+	"qkv/internal/parallel"
+	"qkv/tensor"
+)
+
+// Float is the element type: float32 or float64.
+type Float = tensor.Float
+
+// Mask selects which keys each query may attend to. The zero Mask allows
+// every key. When several parts are set, an entry is masked if any part
+// masks it.
+type Mask[T Float] struct {
+	// Causal lets query i attend to key j only when j ≤ i + (n_k − n_q):
+	// the queries are aligned with the last n_q keys, as when the queries
+	// are the newest tokens of a sequence whose keys include earlier ones.
+	// For n_q = n_k this is the usual lower-triangular mask; for n_q > n_k
+	// the first n_q − n_k queries see no key and get zero rows.
+	Causal bool
+
+	// Allow, when non-nil, is an n_q·n_k row-major slice in which true
+	// means "query i may attend to key j".
+	Allow []bool
+
+	// Bias, when non-nil, is an [n_q×n_k] matrix added to the scaled
+	// scores before the softmax. -Inf entries are masked.
+	Bias *tensor.Matrix[T]
+}
+
+// Options configures Attend.
+type Options[T Float] struct {
+	// Scale multiplies Q·Kᵀ. Zero selects the default 1/√d_k.
+	Scale float64
+
+	Mask Mask[T]
+
+	// KeepScores and KeepWeights ask for S and A in the Result. A caller
+	// that leaves both false gets only Z, and the n_q×n_k matrices are
+	// never stored whole: each block of queries uses a small scratch row
+	// block that is reused.
+	KeepScores  bool
+	KeepWeights bool
+}
+
+// Result holds the outputs of Attend.
+type Result[T Float] struct {
+	// Scores is S = Q·Kᵀ·scale + bias [n_q×n_k], with -Inf at masked
+	// entries; nil unless Options.KeepScores.
+	Scores *tensor.Matrix[T]
+	// Weights is A = row-softmax(S) [n_q×n_k], 0 at masked entries and in
+	// fully masked rows; nil unless Options.KeepWeights.
+	Weights *tensor.Matrix[T]
+	// Output is Z = A·V [n_q×d_v].
+	Output *tensor.Matrix[T]
+}
+
+// queryBlock is the number of query rows computed together: their scores
+// fit a scratch block of queryBlock×n_k elements. The partition of rows
+// into blocks is fixed, so it does not change results.
+const queryBlock = 32
+
+// Attend computes scaled dot-product attention Z = softmax(Q·Kᵀ·scale)·V
+// for Q [n_q×d_k], K [n_k×d_k] and V [n_k×d_v]. It returns an error if the
+// shapes do not fit, an input holds NaN or Inf, or a score overflows.
+func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], error) {
+	p, err := prepare(q, k, v, &opts)
+	if err != nil {
+		return Result[T]{}, err
+	}
+
+	res := Result[T]{Output: tensor.New[T](p.nq, p.dv)}
+	if opts.KeepScores {
+		res.Scores = tensor.New[T](p.nq, p.nk)
+	}
+	if opts.KeepWeights {
+		res.Weights = tensor.New[T](p.nq, p.nk)
+	}
+	if p.nq == 0 {
+		return res, nil
+	}
+
+	errs := make([]error, (p.nq+queryBlock-1)/queryBlock)
+	work := p.nq * p.nk * (p.dk + p.dv)
+	grain := queryBlock
+	run := func(lo, hi int) {
+		// Each goroutine handles whole blocks; a block never straddles two
+		// calls because lo and hi are multiples of queryBlock (or nq).
+		scratch := make([]T, queryBlock*p.nk)
+		for b := lo; b < hi; b += queryBlock {
+			errs[b/queryBlock] = computeBlock(p, b, min(b+queryBlock, hi), q, k, v, &opts, &res, scratch)
+		}
+	}
+	if work < 1<<16 {
+		run(0, p.nq)
+	} else {
+		parallel.For(p.nq, grain, run)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return Result[T]{}, err
+		}
+	}
+	return res, nil
+}
+
+// problem holds the validated dimensions of one attention call.
+type problem struct {
+	nq, nk, dk, dv int
+	scale          float64
+}
+
+// prepare validates shapes, masks and values and resolves the scale.
+func prepare[T Float](q, k, v *tensor.Matrix[T], opts *Options[T]) (problem, error) {
+	if q == nil || k == nil || v == nil {
+		return problem{}, fmt.Errorf("attention: Q, K and V must all be non-nil")
+	}
+	if q.Cols != k.Cols {
+		return problem{}, fmt.Errorf("attention: Q %v and K %v must have the same number of columns (d_k)", q.Shape(), k.Shape())
+	}
+	if k.Rows != v.Rows {
+		return problem{}, fmt.Errorf("attention: K %v and V %v must have the same number of rows (n_k)", k.Shape(), v.Shape())
+	}
+	p := problem{nq: q.Rows, nk: k.Rows, dk: q.Cols, dv: v.Cols, scale: opts.Scale}
+	if p.scale == 0 {
+		if p.dk == 0 {
+			p.scale = 1
+		} else {
+			p.scale = 1 / math.Sqrt(float64(p.dk))
+		}
+	}
+	if math.IsNaN(p.scale) || math.IsInf(p.scale, 0) {
+		return problem{}, fmt.Errorf("attention: scale %v is not a finite number", p.scale)
+	}
+	if err := checkMask(&opts.Mask, p.nq, p.nk); err != nil {
+		return problem{}, err
+	}
+	for _, in := range []struct {
+		name string
+		m    *tensor.Matrix[T]
+	}{{"Q", q}, {"K", k}, {"V", v}} {
+		if err := tensor.CheckFinite("attention: "+in.name, in.m); err != nil {
+			return problem{}, err
+		}
+	}
+	return p, nil
+}
+
+func checkMask[T Float](m *Mask[T], nq, nk int) error {
+	if m.Allow != nil && len(m.Allow) != nq*nk {
+		return fmt.Errorf("attention: mask has %d entries, want n_q·n_k = %d·%d = %d", len(m.Allow), nq, nk, nq*nk)
+	}
+	if m.Bias != nil {
+		if m.Bias.Rows != nq || m.Bias.Cols != nk {
+			return fmt.Errorf("attention: bias %v does not match the scores [%d×%d] (n_q×n_k)", m.Bias.Shape(), nq, nk)
+		}
+		for idx, b := range m.Bias.Data {
+			f := float64(b)
+			if math.IsNaN(f) || math.IsInf(f, 1) {
+				return fmt.Errorf("attention: bias has %v at row %d, column %d; use -Inf to mask an entry, finite values otherwise", f, idx/nk, idx%nk)
+			}
+		}
+	}
+	return nil
+}
+
+// allowed reports whether query i may attend to key j.
+func (m *Mask[T]) allowed(i, j, nq, nk int) bool {
+	if m.Causal && j > i+nk-nq {
+		return false
+	}
+	if m.Allow != nil && !m.Allow[i*nk+j] {
+		return false
+	}
+	if m.Bias != nil && math.IsInf(float64(m.Bias.Data[i*nk+j]), -1) {
+		return false
+	}
+	return true
+}
+
+// block computes query rows [lo, hi) using scratch for their scores.
+func computeBlock[T Float](p problem, lo, hi int, q, k, v *tensor.Matrix[T], opts *Options[T], res *Result[T], scratch []T) error {
+	rows := hi - lo
+	s := scratch[:rows*p.nk]
+
+	// Scores: S = Q·Kᵀ for this block of queries.
+	kernel.GemmNT(rows, p.nk, p.dk, q.Data[lo*p.dk:], p.dk, k.Data, p.dk, s, p.nk)
+
+	for r := 0; r < rows; r++ {
+		i := lo + r
+		row := s[r*p.nk : (r+1)*p.nk]
+		if err := softmaxRow(p, i, row, &opts.Mask, res.Scores); err != nil {
+			return err
+		}
+		if res.Weights != nil {
+			copy(res.Weights.Row(i), row)
+		}
+	}
+
+	// Output: Z = A·V for this block.
+	kernel.GemmNN(rows, p.dv, p.nk, s, p.nk, v.Data, p.dv, res.Output.Data[lo*p.dv:], p.dv)
+	return nil
+}
+
+// softmaxRow turns row, the raw scores q_i·K ᵀ of query i, into attention
+// weights in place, storing the scaled and masked scores in scores (if
+// non-nil) on the way.
+func softmaxRow[T Float](p problem, i int, row []T, mask *Mask[T], scores *tensor.Matrix[T]) error {
+	negInf := T(math.Inf(-1))
+	scale := T(p.scale)
+
+	// Scale, bias, mask; find the row maximum over unmasked entries.
+	maxV := negInf
+	found := false
+	for j := range row {
+		if !mask.allowed(i, j, p.nq, p.nk) {
+			row[j] = negInf
+			continue
+		}
+		x := row[j] * scale
+		if mask.Bias != nil {
+			x += mask.Bias.Data[i*p.nk+j]
+		}
+		if err := checkScore(i, j, float64(x)); err != nil {
+			return err
+		}
+		row[j] = x
+		if !found || x > maxV {
+			maxV = x
+			found = true
+		}
+	}
+	if scores != nil {
+		copy(scores.Row(i), row)
+	}
+
+	// A fully masked row gets zero weights.
+	if !found {
+		clear(row)
+		return nil
+	}
+
+	// Exponentiate relative to the maximum, then normalise.
+	var sum T
+	for j, x := range row {
+		if x == negInf {
+			row[j] = 0
+			continue
+		}
+		e := T(math.Exp(float64(x - maxV)))
+		row[j] = e
+		sum += e
+	}
+	for j := range row {
+		row[j] /= sum
+	}
+	return nil
+}
+
+// checkScore rejects a score that overflowed although its inputs were
+// finite.
+func checkScore(i, j int, x float64) error {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return fmt.Errorf("attention: score of query %d and key %d overflows to %v; rescale Q, K or the bias", i, j, x)
+	}
+	return nil
+}
