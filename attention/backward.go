@@ -1,0 +1,269 @@
+package attention
+
+// Backward pass of scaled dot-product attention.
+//
+// Glossary: for a scalar loss L, dX is ∂L/∂X, a matrix of the same shape
+// as X. The forward pass computes
+//
+//	S = Q·Kᵀ·scale + bias   [n_q×n_k]
+//	A = row-softmax(S)      [n_q×n_k]
+//	Z = A·V                 [n_q×d_v]
+//
+// and its gradients, in reverse order, are
+//
+//	dV = Aᵀ·dZ                          [n_k×d_v]
+//	dA = dZ·Vᵀ                          [n_q×n_k]
+//	dS = A ⊙ (dA − rowsum(dA ⊙ A))      [n_q×n_k]  softmax Jacobian
+//	dBias = dS
+//	dQ = scale·dS·K                     [n_q×d_k]
+//	dK = scale·dSᵀ·Q                    [n_k×d_k]
+//
+// A masked entry has A = 0, so its dS is 0 as well; a fully masked row
+// gets zero gradients without any special case.
+
+import (
+	"fmt"
+	"math"
+
+	"qkv/internal/kernel"
+	"qkv/internal/parallel"
+	"qkv/tensor"
+)
+
+// Grads holds the gradients of a scalar loss with respect to the inputs of
+// one Attend call.
+type Grads[T Float] struct {
+	DQ *tensor.Matrix[T] // [n_q×d_k]
+	DK *tensor.Matrix[T] // [n_k×d_k]
+	DV *tensor.Matrix[T] // [n_k×d_v]
+	// DBias is the gradient with respect to Mask.Bias [n_q×n_k], equal to
+	// the gradient dS of the scores; 0 at masked entries. It is nil when
+	// the mask has no bias.
+	DBias *tensor.Matrix[T]
+}
+
+// Block sizes of the two passes of Backward. Each block's outputs are
+// written by one goroutine, and the partition depends only on the shapes,
+// so the gradients are bit-identical for any GOMAXPROCS.
+const (
+	backwardQueryBlock = 32 // query rows per block in the dS, dQ pass
+	backwardKeyBlock   = 32 // key rows per block in the dK, dV pass
+)
+
+// backwardParallelWork is the multiply-add count below which Backward runs
+// on the calling goroutine, because starting goroutines would cost more.
+const backwardParallelWork = 1 << 16
+
+// Backward returns the gradients of a scalar loss with respect to Q, K, V
+// and the bias, given dOut = ∂loss/∂Z [n_q×d_v], the forward pass's inputs
+// and its attention weights A [n_q×n_k] (Result.Weights from Attend with
+// KeepWeights). opts must be the options of the forward pass: the scale
+// and the mask are taken from them.
+//
+// Backward returns an error if a shape does not fit, an input holds NaN or
+// Inf, the weights are not a softmax consistent with the mask (entries in
+// [0, 1], zero where masked, rows summing to 1, or to 0 when every key of
+// the row is masked), or a gradient overflows.
+func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]) (Grads[T], error) {
+	p, err := prepareBackward(q, k, v, weights, dOut, &opts)
+	if err != nil {
+		return Grads[T]{}, err
+	}
+	g := Grads[T]{
+		DQ: tensor.New[T](p.nq, p.dk),
+		DK: tensor.New[T](p.nk, p.dk),
+		DV: tensor.New[T](p.nk, p.dv),
+	}
+	ds := tensor.New[T](p.nq, p.nk) // dS, unscaled
+	if opts.Mask.Bias != nil {
+		g.DBias = ds
+	}
+	if p.nq == 0 || p.nk == 0 {
+		return g, nil
+	}
+
+	// Pass 1, over blocks of queries: dS and dQ depend only on the
+	// block's own rows.
+	serial := p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
+	queryPass := func(lo, hi int) {
+		for b := lo; b < hi; b += backwardQueryBlock {
+			scoreGradBlock(p, b, min(b+backwardQueryBlock, hi), q, k, v, weights, dOut, ds, g.DQ)
+		}
+	}
+	if serial {
+		queryPass(0, p.nq)
+	} else {
+		parallel.For(p.nq, backwardQueryBlock, queryPass)
+	}
+
+	// Pass 2, over blocks of keys: dK and dV sum over all queries, so each
+	// block of key rows is finished by one goroutine.
+	keyPass := func(lo, hi int) {
+		scratch := make([]T, backwardKeyBlock*p.nq)
+		for b := lo; b < hi; b += backwardKeyBlock {
+			keyGradBlock(p, b, min(b+backwardKeyBlock, hi), q, weights, dOut, ds, &g, scratch)
+		}
+	}
+	if serial {
+		keyPass(0, p.nk)
+	} else {
+		parallel.For(p.nk, backwardKeyBlock, keyPass)
+	}
+
+	if err := checkGrads(&g); err != nil {
+		return Grads[T]{}, err
+	}
+	return g, nil
+}
+
+// scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ.
+func scoreGradBlock[T Float](p problem, lo, hi int, q, k, v, weights, dOut, ds, dq *tensor.Matrix[T]) {
+	rows := hi - lo
+	dsBlock := ds.Data[lo*p.nk : hi*p.nk] // [rows×n_k]
+
+	// dA = dZ·Vᵀ, written into the dS block.
+	kernel.GemmNT(rows, p.nk, p.dv, dOut.Data[lo*p.dv:], p.dv, v.Data, p.dv, dsBlock, p.nk)
+
+	// dS = A ⊙ (dA − rowsum(dA ⊙ A)), in place.
+	for r := 0; r < rows; r++ {
+		a := weights.Row(lo + r)
+		d := dsBlock[r*p.nk : (r+1)*p.nk]
+		dot := kernel.Dot(a, d)
+		for j := range d {
+			d[j] = a[j] * (d[j] - dot)
+		}
+	}
+
+	// dQ = scale·dS·K.
+	dqBlock := dq.Data[lo*p.dk : hi*p.dk]
+	kernel.GemmNN(rows, p.dk, p.nk, dsBlock, p.nk, k.Data, p.dk, dqBlock, p.dk)
+	scaleSlice(dqBlock, T(p.scale))
+}
+
+// keyGradBlock computes rows [lo, hi) of dK and dV. The columns [lo, hi)
+// of A and dS are copied into scratch as rows, so that both products are
+// plain GemmNN calls.
+func keyGradBlock[T Float](p problem, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T], scratch []T) {
+	cols := hi - lo
+	t := scratch[:cols*p.nq] // [cols×n_q]
+
+	// dV = Aᵀ·dZ for keys [lo, hi).
+	transposeColumns(t, weights, lo, hi)
+	kernel.GemmNN(cols, p.dv, p.nq, t, p.nq, dOut.Data, p.dv, g.DV.Data[lo*p.dv:], p.dv)
+
+	// dK = scale·dSᵀ·Q for keys [lo, hi).
+	transposeColumns(t, ds, lo, hi)
+	dkBlock := g.DK.Data[lo*p.dk : hi*p.dk]
+	kernel.GemmNN(cols, p.dk, p.nq, t, p.nq, q.Data, p.dk, dkBlock, p.dk)
+	scaleSlice(dkBlock, T(p.scale))
+}
+
+// transposeColumns writes columns [lo, hi) of m [r×c] into dst as a
+// row-major [(hi−lo)×r] matrix.
+func transposeColumns[T Float](dst []T, m *tensor.Matrix[T], lo, hi int) {
+	for i := 0; i < m.Rows; i++ {
+		row := m.Data[i*m.Cols+lo : i*m.Cols+hi]
+		for c, x := range row {
+			dst[c*m.Rows+i] = x
+		}
+	}
+}
+
+func scaleSlice[T Float](x []T, s T) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// prepareBackward validates the arguments of Backward and
+// BackwardReference and resolves the scale the way Attend does.
+func prepareBackward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts *Options[T]) (problem, error) {
+	p, err := prepare(q, k, v, opts)
+	if err != nil {
+		return problem{}, err
+	}
+	if weights == nil {
+		return problem{}, fmt.Errorf("attention: backward needs the attention weights A; run Attend with KeepWeights")
+	}
+	if dOut == nil {
+		return problem{}, fmt.Errorf("attention: backward needs the output gradient dOut")
+	}
+	if weights.Rows != p.nq || weights.Cols != p.nk {
+		return problem{}, fmt.Errorf("attention: weights %v do not match Q %v and K %v; want [%d×%d] (n_q×n_k)", weights.Shape(), q.Shape(), k.Shape(), p.nq, p.nk)
+	}
+	if dOut.Rows != p.nq || dOut.Cols != p.dv {
+		return problem{}, fmt.Errorf("attention: dOut %v does not match the output of Q %v and V %v; want [%d×%d] (n_q×d_v)", dOut.Shape(), q.Shape(), v.Shape(), p.nq, p.dv)
+	}
+	if err := tensor.CheckFinite("attention: dOut", dOut); err != nil {
+		return problem{}, err
+	}
+	if err := checkWeights(p, weights, &opts.Mask); err != nil {
+		return problem{}, err
+	}
+	return p, nil
+}
+
+// Tolerances on the row sums of the weights given to Backward. Rounding in
+// a softmax of n entries moves the sum by about n·ε, so these accept rows of
+// up to about 10⁴ (float32) and 10⁷ (float64) keys and reject any matrix
+// that is not a softmax, such as the scores.
+const (
+	weightSumTol32 = 1e-3
+	weightSumTol64 = 1e-9
+)
+
+// checkWeights checks that weights is a row-softmax that agrees with mask.
+func checkWeights[T Float](p problem, weights *tensor.Matrix[T], mask *Mask[T]) error {
+	tol := weightSumTol64
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		tol = weightSumTol32
+	}
+	for i := 0; i < p.nq; i++ {
+		row := weights.Row(i)
+		sum := 0.0
+		open := false
+		for j, a := range row {
+			f := float64(a)
+			if math.IsNaN(f) || f < 0 || f > 1 {
+				return fmt.Errorf("attention: weights have %v at row %d, column %d; attention weights lie in [0, 1], so pass Result.Weights, not the scores", f, i, j)
+			}
+			if !mask.allowed(i, j, p.nq, p.nk) {
+				if a != 0 {
+					return fmt.Errorf("attention: weights have %v at row %d, column %d, which the mask excludes; pass the mask of the forward pass", f, i, j)
+				}
+				continue
+			}
+			open = true
+			sum += f
+		}
+		want := 0.0
+		if open {
+			want = 1
+		}
+		if math.Abs(sum-want) > tol {
+			return fmt.Errorf("attention: weights row %d sums to %v, want %v; pass Result.Weights from Attend with the same mask", i, sum, want)
+		}
+	}
+	return nil
+}
+
+// checkGrads returns an error naming the first non-finite gradient entry.
+// Finite inputs can still overflow in the products.
+func checkGrads[T Float](g *Grads[T]) error {
+	for _, m := range []struct {
+		name string
+		m    *tensor.Matrix[T]
+	}{{"dQ", g.DQ}, {"dK", g.DK}, {"dV", g.DV}, {"dBias", g.DBias}} {
+		if m.m == nil {
+			continue
+		}
+		for idx, x := range m.m.Data {
+			f := float64(x)
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("attention: gradient %s %v overflows to %v at row %d, column %d; rescale dOut or the inputs", m.name, m.m.Shape(), f, idx/m.m.Cols, idx%m.m.Cols)
+			}
+		}
+	}
+	return nil
+}

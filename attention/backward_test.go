@@ -1,0 +1,448 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+
+	"qkv/tensor"
+)
+
+// Tolerances of the backward tests.
+const (
+	// fdStep is the step of the central differences. With float64 the
+	// truncation error is about step² and the cancellation error about
+	// ε/step, both near 1e-10 for step 1e-5.
+	fdStep = 1e-5
+	// fdTol bounds |analytic − numeric| / max(1, |analytic|).
+	fdTol = 1e-7
+	// fastRefTol64 and fastRefTol32 bound the relative difference between
+	// Backward and BackwardReference, which sum in different orders.
+	fastRefTol64 = 1e-12
+	fastRefTol32 = 1e-4
+)
+
+// gradRandom returns a [rows×cols] matrix with entries uniform in [-1, 1).
+func gradRandom(r *rand.Rand, rows, cols int) *tensor.Matrix[float64] {
+	m := tensor.New[float64](rows, cols)
+	for i := range m.Data {
+		m.Data[i] = 2*r.Float64() - 1
+	}
+	return m
+}
+
+// relErr returns max |got − want| / max(1, |want|), the ∞-norm of the
+// difference relative to entries of at least unit size.
+func relErr[T Float](got, want []T) float64 {
+	worst := 0.0
+	for i := range want {
+		g, w := float64(got[i]), float64(want[i])
+		d := math.Abs(g - w)
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		worst = math.Max(worst, d/math.Max(1, math.Abs(w)))
+	}
+	return worst
+}
+
+// maskCase builds a mask for n_q queries and n_k keys.
+type maskCase struct {
+	name string
+	mask func(r *rand.Rand, nq, nk int) Mask[float64]
+}
+
+// gradMasks are the masks every gradient test runs under. Each one with a
+// pattern leaves at least one row fully masked when n_q ≥ 4.
+var gradMasks = []maskCase{
+	{"no mask", func(*rand.Rand, int, int) Mask[float64] { return Mask[float64]{} }},
+	{"causal", func(*rand.Rand, int, int) Mask[float64] { return Mask[float64]{Causal: true} }},
+	{"allow with empty row", func(r *rand.Rand, nq, nk int) Mask[float64] {
+		allow := make([]bool, nq*nk)
+		for i := range allow {
+			allow[i] = i/nk != 2 && r.IntN(3) > 0
+		}
+		return Mask[float64]{Allow: allow}
+	}},
+	{"bias with -Inf", func(r *rand.Rand, nq, nk int) Mask[float64] {
+		b := gradRandom(r, nq, nk)
+		for i := range b.Data {
+			if i/nk == 1 || r.IntN(4) == 0 {
+				b.Data[i] = math.Inf(-1)
+			}
+		}
+		return Mask[float64]{Bias: b}
+	}},
+	{"causal and bias", func(r *rand.Rand, nq, nk int) Mask[float64] {
+		return Mask[float64]{Causal: true, Bias: gradRandom(r, nq, nk)}
+	}},
+}
+
+// weightedLoss returns Σ g ⊙ Attend(q, k, v), whose gradient with respect to
+// the output is g.
+func weightedLoss(t *testing.T, q, k, v, g *tensor.Matrix[float64], opts Options[float64]) float64 {
+	t.Helper()
+	res, err := AttendReference(q, k, v, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for i, z := range res.Output.Data {
+		sum += g.Data[i] * z
+	}
+	return sum
+}
+
+// numericGrad returns the central-difference gradient of loss with respect
+// to every entry of m, leaving m unchanged. Entries that are -Inf (masked
+// bias entries) get gradient 0.
+func numericGrad(m *tensor.Matrix[float64], loss func() float64) *tensor.Matrix[float64] {
+	g := tensor.New[float64](m.Rows, m.Cols)
+	for idx, x := range m.Data {
+		if math.IsInf(x, -1) {
+			continue
+		}
+		m.Data[idx] = x + fdStep
+		up := loss()
+		m.Data[idx] = x - fdStep
+		down := loss()
+		m.Data[idx] = x
+		g.Data[idx] = (up - down) / (2 * fdStep)
+	}
+	return g
+}
+
+func TestBackwardFiniteDifferences(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	shapes := []struct {
+		name           string
+		nq, nk, dk, dv int
+		scale          float64
+	}{
+		{"square", 5, 5, 3, 2, 0},
+		{"cross wide", 4, 7, 2, 3, 0.7},
+		{"cross tall", 6, 4, 3, 1, 0},
+	}
+	for _, sh := range shapes {
+		for _, mc := range gradMasks {
+			t.Run(sh.name+"/"+mc.name, func(t *testing.T) {
+				q, k, v := gradRandom(r, sh.nq, sh.dk), gradRandom(r, sh.nk, sh.dk), gradRandom(r, sh.nk, sh.dv)
+				dOut := gradRandom(r, sh.nq, sh.dv)
+				opts := Options[float64]{Scale: sh.scale, Mask: mc.mask(r, sh.nq, sh.nk), KeepWeights: true}
+				fwd, err := Attend(q, k, v, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, impl := range []struct {
+					name string
+					fn   func(q, k, v, a, d *tensor.Matrix[float64], o Options[float64]) (Grads[float64], error)
+				}{{"Backward", Backward[float64]}, {"BackwardReference", BackwardReference[float64]}} {
+					got, err := impl.fn(q, k, v, fwd.Weights, dOut, opts)
+					if err != nil {
+						t.Fatalf("%s: %v", impl.name, err)
+					}
+					loss := func() float64 { return weightedLoss(t, q, k, v, dOut, opts) }
+					checks := []struct {
+						name     string
+						in, grad *tensor.Matrix[float64]
+					}{{"dQ", q, got.DQ}, {"dK", k, got.DK}, {"dV", v, got.DV}}
+					if opts.Mask.Bias != nil {
+						checks = append(checks, struct {
+							name     string
+							in, grad *tensor.Matrix[float64]
+						}{"dBias", opts.Mask.Bias, got.DBias})
+					} else if got.DBias != nil {
+						t.Errorf("%s: DBias is %v without a bias, want nil", impl.name, got.DBias.Shape())
+					}
+					for _, c := range checks {
+						want := numericGrad(c.in, loss)
+						if d := relErr(c.grad.Data, want.Data); d > fdTol {
+							t.Errorf("%s: %s differs from central differences: ∞-norm of relative difference %.3g > %g\ngot  %v\nwant %v", impl.name, c.name, d, fdTol, c.grad.Data, want.Data)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// randomMask32 converts a float64 test mask to float32.
+func maskTo32(m Mask[float64]) Mask[float32] {
+	out := Mask[float32]{Causal: m.Causal, Allow: m.Allow}
+	if m.Bias != nil {
+		out.Bias = tensor.Convert[float32](m.Bias)
+	}
+	return out
+}
+
+func TestBackwardMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	shapes := []struct{ nq, nk, dk, dv int }{
+		{1, 1, 1, 1},
+		{3, 70, 5, 2},
+		{33, 31, 7, 9},
+		{65, 97, 16, 8},
+		{130, 45, 3, 17},
+	}
+	for _, sh := range shapes {
+		for _, mc := range gradMasks {
+			name := fmt.Sprintf("%dx%dx%dx%d/%s", sh.nq, sh.nk, sh.dk, sh.dv, mc.name)
+			t.Run(name, func(t *testing.T) {
+				q, k, v := gradRandom(r, sh.nq, sh.dk), gradRandom(r, sh.nk, sh.dk), gradRandom(r, sh.nk, sh.dv)
+				dOut := gradRandom(r, sh.nq, sh.dv)
+				opts := Options[float64]{Mask: mc.mask(r, sh.nq, sh.nk), KeepWeights: true}
+				compareFastRef(t, "float64", q, k, v, dOut, opts, fastRefTol64)
+				opts32 := Options[float32]{Mask: maskTo32(opts.Mask), KeepWeights: true}
+				compareFastRef(t, "float32", tensor.Convert[float32](q), tensor.Convert[float32](k),
+					tensor.Convert[float32](v), tensor.Convert[float32](dOut), opts32, fastRefTol32)
+			})
+		}
+	}
+}
+
+func compareFastRef[T Float](t *testing.T, label string, q, k, v, dOut *tensor.Matrix[T], opts Options[T], tol float64) {
+	t.Helper()
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []*tensor.Matrix[T]{q, k, v, fwd.Weights, dOut}
+	before := make([]*tensor.Matrix[T], len(inputs))
+	for i, m := range inputs {
+		before[i] = m.Clone()
+	}
+	got, err := Backward(q, k, v, fwd.Weights, dOut, opts)
+	if err != nil {
+		t.Fatalf("%s: Backward: %v", label, err)
+	}
+	want, err := BackwardReference(q, k, v, fwd.Weights, dOut, opts)
+	if err != nil {
+		t.Fatalf("%s: BackwardReference: %v", label, err)
+	}
+	for i, m := range inputs {
+		if relErr(m.Data, before[i].Data) != 0 {
+			t.Errorf("%s: Backward modified input %d", label, i)
+		}
+	}
+	pairs := []struct {
+		name      string
+		got, want *tensor.Matrix[T]
+	}{{"dQ", got.DQ, want.DQ}, {"dK", got.DK, want.DK}, {"dV", got.DV, want.DV}, {"dBias", got.DBias, want.DBias}}
+	for _, p := range pairs {
+		if (p.got == nil) != (p.want == nil) {
+			t.Errorf("%s: %s is nil in only one of Backward and BackwardReference", label, p.name)
+			continue
+		}
+		if p.got == nil {
+			continue
+		}
+		if p.got.Shape() != p.want.Shape() {
+			t.Errorf("%s: %s has shape %v, reference %v", label, p.name, p.got.Shape(), p.want.Shape())
+			continue
+		}
+		if d := relErr(p.got.Data, p.want.Data); d > tol {
+			t.Errorf("%s: %s differs from the reference by %.3g > %g", label, p.name, d, tol)
+		}
+	}
+}
+
+func TestBackwardFullyMaskedRowsGetZeros(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	nq, nk, d := 6, 4, 3
+	q, k, v, dOut := gradRandom(r, nq, d), gradRandom(r, nk, d), gradRandom(r, nk, d), gradRandom(r, nq, d)
+	bias := gradRandom(r, nq, nk)
+	for j := 0; j < nk; j++ {
+		bias.Set(4, j, math.Inf(-1))
+	}
+	// Causal with n_q > n_k: queries 0 and 1 see no key; query 4 has only
+	// -Inf bias entries; key 3 is visible to no query but the last.
+	opts := Options[float64]{Mask: Mask[float64]{Causal: true, Bias: bias}, KeepWeights: true}
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Backward(q, k, v, fwd.Weights, dOut, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1, 4} {
+		for c, x := range g.DQ.Row(i) {
+			if x != 0 {
+				t.Errorf("dQ[%d][%d] = %v for a fully masked query, want 0", i, c, x)
+			}
+		}
+		for j, x := range g.DBias.Row(i) {
+			if x != 0 {
+				t.Errorf("dBias[%d][%d] = %v for a fully masked query, want 0", i, j, x)
+			}
+		}
+	}
+	for _, m := range []*tensor.Matrix[float64]{g.DQ, g.DK, g.DV, g.DBias} {
+		for _, x := range m.Data {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("gradient has %v, want finite values", x)
+			}
+		}
+	}
+}
+
+func TestBackwardDeterministicAcrossThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	nq, nk, dk, dv := 301, 259, 16, 12
+	q, k, v, dOut := gradRandom(r, nq, dk), gradRandom(r, nk, dk), gradRandom(r, nk, dv), gradRandom(r, nq, dv)
+	opts := Options[float64]{KeepWeights: true, Mask: Mask[float64]{Causal: true, Bias: gradRandom(r, nq, nk)}}
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var first Grads[float64]
+	for i, procs := range []int{1, 2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		got, err := Backward(q, k, v, fwd.Weights, dOut, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = got
+			continue
+		}
+		pairs := []struct {
+			name      string
+			got, want *tensor.Matrix[float64]
+		}{{"dQ", got.DQ, first.DQ}, {"dK", got.DK, first.DK}, {"dV", got.DV, first.DV}, {"dBias", got.DBias, first.DBias}}
+		for _, p := range pairs {
+			for j := range p.got.Data {
+				if math.Float64bits(p.got.Data[j]) != math.Float64bits(p.want.Data[j]) {
+					t.Fatalf("GOMAXPROCS=%d: %s element %d is %v, GOMAXPROCS=1 gave %v", procs, p.name, j, p.got.Data[j], p.want.Data[j])
+				}
+			}
+		}
+	}
+}
+
+func TestBackwardErrors(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	q, k, v := gradRandom(r, 3, 2), gradRandom(r, 4, 2), gradRandom(r, 4, 5)
+	fwd, err := Attend(q, k, v, Options[float64]{KeepWeights: true, KeepScores: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Weights whose row 0 is fully masked, passed without that mask.
+	emptyRow := fwd.Weights.Clone()
+	clear(emptyRow.Row(0))
+	dOut := gradRandom(r, 3, 5)
+	withNaN := dOut.Clone()
+	withNaN.Set(1, 2, math.NaN())
+	huge := dOut.Clone()
+	for i := range huge.Data {
+		huge.Data[i] = 1e308
+	}
+	cases := []struct {
+		name       string
+		q, k, v    *tensor.Matrix[float64]
+		weights    *tensor.Matrix[float64]
+		dOut       *tensor.Matrix[float64]
+		opts       Options[float64]
+		wantSubstr string
+	}{
+		{"nil weights", q, k, v, nil, dOut, Options[float64]{}, "KeepWeights"},
+		{"nil dOut", q, k, v, fwd.Weights, nil, Options[float64]{}, "dOut"},
+		{"weights shape", q, k, v, gradRandom(r, 4, 3), dOut, Options[float64]{}, "weights [4×3]"},
+		{"dOut shape", q, k, v, fwd.Weights, gradRandom(r, 3, 4), Options[float64]{}, "dOut [3×4]"},
+		{"K columns", q, gradRandom(r, 4, 3), v, fwd.Weights, dOut, Options[float64]{}, "K [4×3]"},
+		{"NaN in dOut", q, k, v, fwd.Weights, withNaN, Options[float64]{}, "NaN at row 1, column 2"},
+		{"scores as weights", q, k, v, fwd.Scores, dOut, Options[float64]{}, "Result.Weights"},
+		{"mask differs", q, k, v, fwd.Weights, dOut, Options[float64]{Mask: Mask[float64]{Causal: true}}, "mask excludes"},
+		{"mask missing", q, k, v, emptyRow, dOut, Options[float64]{}, "row 0 sums to 0, want 1"},
+		{"allow length", q, k, v, fwd.Weights, dOut, Options[float64]{Mask: Mask[float64]{Allow: make([]bool, 5)}}, "5 entries"},
+		{"gradient overflow", q, k, v, fwd.Weights, huge, Options[float64]{}, "overflows"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, impl := range []struct {
+				name string
+				fn   func(q, k, v, a, d *tensor.Matrix[float64], o Options[float64]) (Grads[float64], error)
+			}{{"Backward", Backward[float64]}, {"BackwardReference", BackwardReference[float64]}} {
+				_, err := impl.fn(tc.q, tc.k, tc.v, tc.weights, tc.dOut, tc.opts)
+				if err == nil {
+					t.Fatalf("%s: got no error, want one containing %q", impl.name, tc.wantSubstr)
+				}
+				if !strings.Contains(err.Error(), tc.wantSubstr) {
+					t.Errorf("%s: error %q does not contain %q", impl.name, err, tc.wantSubstr)
+				}
+			}
+		})
+	}
+}
+
+func TestBackwardEmpty(t *testing.T) {
+	cases := []struct{ nq, nk, dk, dv int }{{0, 3, 2, 2}, {3, 0, 2, 2}, {2, 3, 0, 2}, {2, 3, 2, 0}}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%dx%dx%dx%d", c.nq, c.nk, c.dk, c.dv), func(t *testing.T) {
+			q, k, v := tensor.New[float64](c.nq, c.dk), tensor.New[float64](c.nk, c.dk), tensor.New[float64](c.nk, c.dv)
+			fwd, err := Attend(q, k, v, Options[float64]{KeepWeights: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := Backward(q, k, v, fwd.Weights, tensor.New[float64](c.nq, c.dv), Options[float64]{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.DQ.Shape() != q.Shape() || g.DK.Shape() != k.Shape() || g.DV.Shape() != v.Shape() {
+				t.Errorf("gradient shapes %v %v %v, want %v %v %v", g.DQ.Shape(), g.DK.Shape(), g.DV.Shape(), q.Shape(), k.Shape(), v.Shape())
+			}
+		})
+	}
+}
+
+func ExampleBackward() {
+	// One query and two keys with equal scores: A = [0.5 0.5].
+	q := tensor.MustFromRows([][]float64{{0}})
+	k := tensor.MustFromRows([][]float64{{1}, {-1}})
+	v := tensor.MustFromRows([][]float64{{2}, {4}})
+	opts := Options[float64]{KeepWeights: true}
+	res, err := Attend(q, k, v, opts)
+	if err != nil {
+		panic(err)
+	}
+	// The loss is Z itself, so dZ = 1.
+	dOut := tensor.MustFromRows([][]float64{{1}})
+	g, err := Backward(q, k, v, res.Weights, dOut, opts)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("Z  =", res.Output.Data)
+	fmt.Println("dV =", g.DV.Data)
+	fmt.Println("dQ =", g.DQ.Data)
+	fmt.Println("dK =", g.DK.Data)
+	// Output:
+	// Z  = [3]
+	// dV = [0.5 0.5]
+	// dQ = [-1]
+	// dK = [0 0]
+}
+
+func BenchmarkAttentionForwardBackward(b *testing.B) {
+	for _, sh := range []struct{ n, d int }{{128, 64}, {512, 64}} {
+		b.Run(fmt.Sprintf("n=%d,d=%d", sh.n, sh.d), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(61, 62))
+			q, k, v, dOut := gradRandom(r, sh.n, sh.d), gradRandom(r, sh.n, sh.d), gradRandom(r, sh.n, sh.d), gradRandom(r, sh.n, sh.d)
+			opts := Options[float64]{KeepWeights: true, Mask: Mask[float64]{Causal: true}}
+			b.ResetTimer()
+			for b.Loop() {
+				fwd, err := Attend(q, k, v, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Backward(q, k, v, fwd.Weights, dOut, opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(sh.n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
