@@ -258,11 +258,20 @@ func checkGrads[T Float](g *Grads[T]) error {
 		if m.m == nil {
 			continue
 		}
-		for idx, x := range m.m.Data {
-			f := float64(x)
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return fmt.Errorf("attention: gradient %s %v overflows to %v at row %d, column %d; rescale dOut or the inputs", m.name, m.m.Shape(), f, idx/m.m.Cols, idx%m.m.Cols)
-			}
+		if err := checkFiniteGrad(m.name, m.m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFiniteGrad returns an error naming the first non-finite entry of
+// the gradient m.
+func checkFiniteGrad[T Float](name string, m *tensor.Matrix[T]) error {
+	for idx, x := range m.Data {
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("attention: gradient %s %v overflows to %v at row %d, column %d; rescale dOut or the inputs", name, m.Shape(), f, idx/m.Cols, idx%m.Cols)
 		}
 	}
 	return nil
