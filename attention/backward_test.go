@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
+	"qkv/npy"
 	"qkv/tensor"
 )
 
@@ -444,5 +447,200 @@ func BenchmarkAttentionForwardBackward(b *testing.B) {
 			}
 			b.ReportMetric(float64(sh.n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 		})
+	}
+}
+
+// Tolerances against the PyTorch fixtures, relative to entries of at least
+// unit size. torch and this package sum in different orders.
+const (
+	torchTol64 = 1e-10
+	torchTol32 = 1e-4
+)
+
+// torchFixtureDir contains one directory per case, written by
+// scripts/fixtures/attention_backward.py.
+const torchFixtureDir = "../testdata/attention_backward"
+
+// fixture reads the arrays of one PyTorch case.
+type fixture struct {
+	t   *testing.T
+	dir string
+}
+
+func (f fixture) exists(name string) bool {
+	_, err := os.Stat(filepath.Join(f.dir, name+".npy"))
+	return err == nil
+}
+
+func (f fixture) array(name string) *npy.Array {
+	f.t.Helper()
+	a, err := npy.ReadFile(filepath.Join(f.dir, name+".npy"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// fixtureMatrix reads a 2-D array as a matrix, or returns nil if the case
+// has no array of that name.
+func fixtureMatrix[T Float](f fixture, name string) *tensor.Matrix[T] {
+	f.t.Helper()
+	if !f.exists(name) {
+		return nil
+	}
+	a := f.array(name)
+	if len(a.Shape) != 2 {
+		f.t.Fatalf("%s: shape %v, want a matrix", name, a.Shape)
+	}
+	var data []T
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		data = any(a.Float32()).([]T)
+	} else {
+		data = any(a.Float64()).([]T)
+	}
+	m, err := tensor.FromSlice(a.Shape[0], a.Shape[1], data)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m
+}
+
+// options reads the scale, causal flag, allow mask and bias of a case.
+func fixtureOptions[T Float](f fixture) Options[T] {
+	f.t.Helper()
+	opts := Options[T]{Scale: f.array("scale").Float64()[0], KeepWeights: true}
+	causal, err := f.array("causal").Bool()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	opts.Mask.Causal = causal[0]
+	if f.exists("allow") {
+		if opts.Mask.Allow, err = f.array("allow").Bool(); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	opts.Mask.Bias = fixtureMatrix[T](f, "bias")
+	return opts
+}
+
+// compareFixture reports whether got matches the fixture array name.
+func compareFixture[T Float](f fixture, label string, got *tensor.Matrix[T], name string, tol float64) {
+	f.t.Helper()
+	want := fixtureMatrix[T](f, name)
+	if got == nil || want == nil {
+		f.t.Errorf("%s: got %v, fixture %s.npy %v; want both", label, got != nil, name, want != nil)
+		return
+	}
+	if got.Shape() != want.Shape() {
+		f.t.Errorf("%s: shape %v, PyTorch %v", label, got.Shape(), want.Shape())
+		return
+	}
+	if d := relErr(got.Data, want.Data); d > tol {
+		f.t.Errorf("%s differs from PyTorch by %.3g > %g (∞-norm, relative)", label, d, tol)
+	}
+}
+
+func TestBackwardMatchesPyTorch(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(torchFixtureDir, "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no fixtures in %s (%v); run scripts/fixtures/attention_backward.py", torchFixtureDir, err)
+	}
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			f := fixture{t: t, dir: dir}
+			multi := f.exists("wo")
+			switch {
+			case strings.HasSuffix(name, "_f32") && multi:
+				checkMultiHeadFixture[float32](f, torchTol32)
+			case strings.HasSuffix(name, "_f32"):
+				checkSingleFixture[float32](f, torchTol32)
+			case multi:
+				checkMultiHeadFixture[float64](f, torchTol64)
+			default:
+				checkSingleFixture[float64](f, torchTol64)
+			}
+		})
+	}
+}
+
+func checkSingleFixture[T Float](f fixture, tol float64) {
+	q, k, v := fixtureMatrix[T](f, "q"), fixtureMatrix[T](f, "k"), fixtureMatrix[T](f, "v")
+	dOut := fixtureMatrix[T](f, "dout")
+	opts := fixtureOptions[T](f)
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	compareFixture(f, "output", fwd.Output, "out", tol)
+	compareFixture(f, "weights", fwd.Weights, "weights", tol)
+	for _, impl := range []struct {
+		name string
+		fn   func(q, k, v, a, d *tensor.Matrix[T], o Options[T]) (Grads[T], error)
+	}{{"Backward", Backward[T]}, {"BackwardReference", BackwardReference[T]}} {
+		g, err := impl.fn(q, k, v, fwd.Weights, dOut, opts)
+		if err != nil {
+			f.t.Fatalf("%s: %v", impl.name, err)
+		}
+		compareFixture(f, impl.name+" dQ", g.DQ, "dq", tol)
+		compareFixture(f, impl.name+" dK", g.DK, "dk", tol)
+		compareFixture(f, impl.name+" dV", g.DV, "dv", tol)
+		if opts.Mask.Bias != nil {
+			compareFixture(f, impl.name+" dBias", g.DBias, "dbias", tol)
+		}
+	}
+}
+
+func checkMultiHeadFixture[T Float](f fixture, tol float64) {
+	var m MultiHead[T]
+	for h := 0; f.exists(fmt.Sprintf("wq%d", h)); h++ {
+		m.Heads = append(m.Heads, Head[T]{
+			WQ: fixtureMatrix[T](f, fmt.Sprintf("wq%d", h)),
+			WK: fixtureMatrix[T](f, fmt.Sprintf("wk%d", h)),
+			WV: fixtureMatrix[T](f, fmt.Sprintf("wv%d", h)),
+		})
+	}
+	m.WO = fixtureMatrix[T](f, "wo")
+	opts := fixtureOptions[T](f)
+	dOut := fixtureMatrix[T](f, "dout")
+
+	self := f.exists("x")
+	var xq, xkv *tensor.Matrix[T]
+	if self {
+		xq = fixtureMatrix[T](f, "x")
+		xkv = xq
+	} else {
+		xq, xkv = fixtureMatrix[T](f, "xq"), fixtureMatrix[T](f, "xkv")
+	}
+	res, err := m.Attend(xq, xkv, opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	compareFixture(f, "output", res.Output, "out", tol)
+
+	var g MultiGrads[T]
+	if self {
+		g, err = m.Backward(xq, res, dOut, opts)
+	} else {
+		g, err = m.BackwardCross(xq, xkv, res, dOut, opts)
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if self {
+		compareFixture(f, "dX", g.DX, "dx", tol)
+	} else {
+		compareFixture(f, "dXq", g.DXq, "dxq", tol)
+		compareFixture(f, "dXkv", g.DXkv, "dxkv", tol)
+	}
+	for h, hg := range g.Heads {
+		compareFixture(f, fmt.Sprintf("head %d dW_Q", h), hg.DWQ, fmt.Sprintf("dwq%d", h), tol)
+		compareFixture(f, fmt.Sprintf("head %d dW_K", h), hg.DWK, fmt.Sprintf("dwk%d", h), tol)
+		compareFixture(f, fmt.Sprintf("head %d dW_V", h), hg.DWV, fmt.Sprintf("dwv%d", h), tol)
+	}
+	compareFixture(f, "dW_O", g.DWO, "dwo", tol)
+	if opts.Mask.Bias != nil {
+		compareFixture(f, "dBias", g.DBias, "dbias", tol)
 	}
 }
