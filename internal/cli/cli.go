@@ -117,6 +117,9 @@ shows its matrices, and runs a transformer that searches graphs by
 exponential path-merging.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Accept any arguments so that an unknown subcommand reaches RunE
+		// and becomes a usage error (exit 2) instead of cobra's own error.
+		Args: cobra.ArbitraryArgs,
 		// With no subcommand, print help and exit 0.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {

@@ -1,0 +1,30 @@
+// Package viz draws attention matrices so that people can read them: as
+// labelled heatmaps in PNG, SVG or PDF, as coloured or plain tables in a
+// terminal, and as a self-contained printable HTML report.
+//
+// # Orientation
+//
+// Every heatmap puts row 0 at the top and column 0 at the left, the way a
+// matrix is printed. For attention, rows are queries (the token attending,
+// "from") and columns are keys (the token attended to, "to").
+//
+// # Colour scales
+//
+// Scores S = Q·Kᵀ·scale are signed, so they use a diverging scale centred
+// on 0: red for strong, blue for weak, near white for 0. Weights A lie in
+// [0, 1] and use a sequential scale from pale to dark red, so the darkest
+// cell is the largest weight. Masked scores (-Inf) are drawn grey.
+//
+// # Size limits
+//
+// Matrices of up to 64×64 cells are drawn as one vector rectangle per cell
+// and, up to 16×16, with the value written in each cell. Larger matrices
+// are drawn as one raster image of at most 1024×1024 pixels; when a matrix
+// has more rows or columns than that, each pixel shows the entry of its
+// block that lies furthest from the scale's neutral value (0 for a
+// diverging scale, the minimum for a sequential one), so a single sharp
+// peak stays visible. Drawing time and memory therefore stay bounded for
+// matrices of any size beyond the matrix itself.
+//
+// Figures are drawn with gonum.org/v1/plot.
+package viz

@@ -1,0 +1,330 @@
+package viz
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"gonum.org/v1/plot/vg"
+
+	"qkv/tensor"
+)
+
+// pixelsPerInch converts page inches to PNG pixels.
+const pixelsPerInch = PNGDPI
+
+func decodePNG(t *testing.T, data []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("decode PNG: %v", err)
+	}
+	return img
+}
+
+// centroid returns the mean position of the pixels in img whose colour is
+// exactly want, looking only at x < maxX, and how many there are.
+func centroid(img image.Image, want color.NRGBA, maxX int) (x, y float64, n int) {
+	b := img.Bounds()
+	for py := b.Min.Y; py < b.Max.Y; py++ {
+		for px := b.Min.X; px < min(b.Max.X, maxX); px++ {
+			got := color.NRGBAModel.Convert(img.At(px, py)).(color.NRGBA)
+			if got == want {
+				x += float64(px)
+				y += float64(py)
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		x /= float64(n)
+		y /= float64(n)
+	}
+	return x, y, n
+}
+
+func TestHeatmapPNGSize(t *testing.T) {
+	h := &Heatmap{Values: tensor.Identity[float64](4, 1), Width: 5 * vg.Inch, Height: 4 * vg.Inch}
+	img := decodePNG(t, mustRender(t, h, PNG))
+	if got, want := img.Bounds().Dx(), 5*pixelsPerInch; got != want {
+		t.Errorf("width = %d px, want %d", got, want)
+	}
+	if got, want := img.Bounds().Dy(), 4*pixelsPerInch; got != want {
+		t.Errorf("height = %d px, want %d", got, want)
+	}
+}
+
+func mustRender(t *testing.T, f Figure, format Format) []byte {
+	t.Helper()
+	data, err := Render(f, format)
+	if err != nil {
+		t.Fatalf("Render(%s): %v", format, err)
+	}
+	return data
+}
+
+// TestHeatmapHottestCellTopRight puts the largest weight in row 0, last
+// column, and a middle weight in the last row, first column, then finds
+// both colours in the PNG.
+func TestHeatmapHottestCellTopRight(t *testing.T) {
+	for _, n := range []int{4, 100} { // vector cells, then a raster image
+		m := tensor.New[float64](n, n)
+		m.Set(0, n-1, 1)
+		m.Set(n-1, 0, 0.5)
+		scale := WeightScale()
+		h := &Heatmap{Values: m, Scale: &scale}
+		img := decodePNG(t, mustRender(t, h, PNG))
+
+		// Leave out the colour bar strip on the right.
+		heatRight := img.Bounds().Dx() - pixelsPerInch*9/10
+		hx, hy, hn := centroid(img, scale.At(1), heatRight)
+		mx, my, mn := centroid(img, scale.At(0.5), heatRight)
+		if hn == 0 || mn == 0 {
+			t.Fatalf("n=%d: found %d pixels of the hottest colour and %d of the middle colour, want both > 0", n, hn, mn)
+		}
+		if hy >= my {
+			t.Errorf("n=%d: hottest cell (row 0) centred at y=%.0f, not above the row-%d cell at y=%.0f: row 0 must be the top row", n, hy, n-1, my)
+		}
+		if hx <= mx {
+			t.Errorf("n=%d: hottest cell (last column) centred at x=%.0f, not right of the column-0 cell at x=%.0f", n, hx, mx)
+		}
+		if hy > float64(img.Bounds().Dy())/2 {
+			t.Errorf("n=%d: hottest cell centred at y=%.0f, in the lower half of a %d px image", n, hy, img.Bounds().Dy())
+		}
+	}
+}
+
+func TestHeatmapSVGHasLabels(t *testing.T) {
+	tokens := []string{"the", "cat", "sat", "down"}
+	h := &Heatmap{
+		Title: "weights", Values: tensor.Identity[float64](4, 1),
+		RowLabels: tokens, ColLabels: tokens,
+		XLabel: "key (to)", YLabel: "query (from)",
+	}
+	svg := string(mustRender(t, h, SVG))
+	for _, want := range append([]string{"weights", "key (to)", "query (from)"}, tokens...) {
+		if !strings.Contains(svg, ">"+want+"<") {
+			t.Errorf("SVG has no text element %q", want)
+		}
+	}
+	// Cell values appear for a 4×4 matrix.
+	if !strings.Contains(svg, ">1<") {
+		t.Errorf("SVG has no cell value 1")
+	}
+}
+
+func TestHeatmapNoCellTextAboveLimit(t *testing.T) {
+	n := MaxCellTextSize + 1
+	m := tensor.New[float64](n, n)
+	for i := range m.Data {
+		m.Data[i] = 0.123
+	}
+	svg := string(mustRender(t, &Heatmap{Values: m}, SVG))
+	if strings.Contains(svg, ">0.123<") {
+		t.Errorf("a %d×%d heatmap has values written in its cells; the limit is %d", n, n, MaxCellTextSize)
+	}
+}
+
+func TestHeatmapValidate(t *testing.T) {
+	nan := tensor.Identity[float64](2, 1)
+	nan.Set(1, 0, math.NaN())
+	bad := ColorScale{Min: 1, Max: 1, Stops: sequentialStops}
+	cases := []struct {
+		name string
+		h    Heatmap
+		want string
+	}{
+		{"nil values", Heatmap{}, "no values"},
+		{"empty", Heatmap{Values: tensor.New[float64](0, 3)}, "empty matrix"},
+		{"NaN", Heatmap{Values: nan}, "NaN at row 1, column 0"},
+		{"row labels", Heatmap{Values: tensor.Identity[float64](2, 1), RowLabels: []string{"a"}}, "1 row labels for 2 rows"},
+		{"column labels", Heatmap{Values: tensor.Identity[float64](2, 1), ColLabels: []string{"a", "b", "c"}}, "3 column labels for 2 columns"},
+		{"scale", Heatmap{Values: tensor.Identity[float64](2, 1), Scale: &bad}, "invalid colour scale"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.h.Validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, c.want)
+			}
+			if _, err := Render(&c.h, PNG); err == nil {
+				t.Errorf("Render succeeded on an invalid heatmap")
+			}
+		})
+	}
+}
+
+func TestHeatmapMaskedScores(t *testing.T) {
+	m := tensor.MustFromRows([][]float64{{1, math.Inf(-1)}, {0.5, -0.5}})
+	s := DivergingFor(m.Data)
+	if s.Max != 1 || s.Min != -1 {
+		t.Errorf("DivergingFor ignores -Inf: got [%v, %v], want [-1, 1]", s.Min, s.Max)
+	}
+	svg := string(mustRender(t, &Heatmap{Values: m, Scale: &s}, SVG))
+	if !strings.Contains(svg, ">−∞<") {
+		t.Errorf("SVG does not mark the masked cell −∞")
+	}
+}
+
+func TestColorScale(t *testing.T) {
+	seq := Sequential(0, 1)
+	div := Diverging(2)
+	cases := []struct {
+		name  string
+		scale ColorScale
+		v     float64
+		want  color.NRGBA
+	}{
+		{"sequential min", seq, 0, sequentialStops[0]},
+		{"sequential max", seq, 1, sequentialStops[len(sequentialStops)-1]},
+		{"sequential below", seq, -3, sequentialStops[0]},
+		{"sequential above", seq, 7, sequentialStops[len(sequentialStops)-1]},
+		{"diverging centre", div, 0, divergingStops[len(divergingStops)/2]},
+		{"diverging strong", div, 2, divergingStops[len(divergingStops)-1]},
+		{"diverging weak", div, -2, divergingStops[0]},
+		{"masked", div, math.Inf(-1), MaskedColor},
+	}
+	for _, c := range cases {
+		if got := c.scale.At(c.v); got != c.want {
+			t.Errorf("%s: At(%v) = %v, want %v", c.name, c.v, got, c.want)
+		}
+	}
+	if r := Diverging(2).At(1.5); !(r.R > r.B) {
+		t.Errorf("diverging positive value %v is not red", r)
+	}
+	if b := Diverging(2).At(-1.5); !(b.B > b.R) {
+		t.Errorf("diverging negative value %v is not blue", b)
+	}
+	if s := Diverging(0); s.Min != -1 || s.Max != 1 {
+		t.Errorf("Diverging(0) = [%v, %v], want [-1, 1]", s.Min, s.Max)
+	}
+}
+
+func TestRasterKeepsPeak(t *testing.T) {
+	const n = 4096
+	m := tensor.New[float64](n, n)
+	m.Set(10, 4000, 1) // one peak, much smaller than a raster pixel's block
+	scale := WeightScale()
+	img := Raster(m, scale)
+	if img.Bounds().Dx() != maxRasterSide || img.Bounds().Dy() != maxRasterSide {
+		t.Fatalf("raster of a %d×%d matrix is %v, want %d×%d", n, n, img.Bounds().Size(), maxRasterSide, maxRasterSide)
+	}
+	blockRow, blockCol := 10*maxRasterSide/n, 4000*maxRasterSide/n
+	if got := img.NRGBAAt(blockCol, blockRow); got != scale.At(1) {
+		t.Errorf("pixel (%d, %d) = %v, want the peak colour %v", blockCol, blockRow, got, scale.At(1))
+	}
+	if got := img.NRGBAAt(0, 0); got != scale.At(0) {
+		t.Errorf("pixel (0, 0) = %v, want the colour of 0 %v", got, scale.At(0))
+	}
+}
+
+func TestRasterEnlargesSmall(t *testing.T) {
+	m := tensor.MustFromRows([][]float64{{0, 1}, {1, 0}})
+	img := Raster(m, WeightScale())
+	if img.Bounds().Dx() < minRasterSide || img.Bounds().Dy() < minRasterSide {
+		t.Fatalf("raster of a 2×2 matrix is %v, want at least %d per side", img.Bounds().Size(), minRasterSide)
+	}
+	// Row 0 is at the top: the top-left pixel shows m[0][0] = 0.
+	if got, want := img.NRGBAAt(0, 0), WeightScale().At(0); got != want {
+		t.Errorf("top-left pixel = %v, want %v", got, want)
+	}
+	if got, want := img.NRGBAAt(img.Bounds().Dx()-1, 0), WeightScale().At(1); got != want {
+		t.Errorf("top-right pixel = %v, want %v", got, want)
+	}
+}
+
+// TestHeatmapLarge renders a 4096×4096 matrix; it must take seconds, not
+// minutes, because the matrix is drawn as one bounded raster.
+func TestHeatmapLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a 4096×4096 matrix")
+	}
+	const n = 4096
+	m := tensor.New[float64](n, n)
+	for i := 0; i < n; i++ {
+		m.Set(i, (i*7)%n, 1)
+	}
+	labels := make([]string, n)
+	for i := range labels {
+		labels[i] = "E " + string(rune('0'+i%10))
+	}
+	start := time.Now()
+	for _, f := range []Format{PNG, SVG} {
+		data := mustRender(t, &Heatmap{Values: m, RowLabels: labels, ColLabels: labels}, f)
+		if len(data) == 0 {
+			t.Fatalf("empty %s output", f)
+		}
+	}
+	t.Logf("rendered %d×%d as PNG and SVG in %v", n, n, time.Since(start))
+}
+
+func TestAttentionFigureMultiHead(t *testing.T) {
+	tokens := []string{"a", "b", "c"}
+	w := tensor.MustFromRows([][]float64{{0.2, 0.3, 0.5}, {1, 0, 0}, {0, 1, 0}})
+	f := &AttentionFigure{
+		Title:  "two heads",
+		Tokens: tokens,
+		Heads: []HeadMatrices{
+			{Name: "head 0", Scores: w, Weights: w, Output: w},
+			{Name: "head 1", Weights: w},
+		},
+	}
+	img := decodePNG(t, mustRender(t, f, PNG))
+	pw, ph := f.panelSize()
+	wantW := int(math.Round(float64(3*pw) / float64(vg.Inch) * pixelsPerInch))
+	wantH := int(math.Round(float64(2*ph+titleHeight) / float64(vg.Inch) * pixelsPerInch))
+	if img.Bounds().Dx() != wantW || img.Bounds().Dy() != wantH {
+		t.Errorf("figure is %v px, want %d×%d (3 panels wide, 2 heads high)", img.Bounds().Size(), wantW, wantH)
+	}
+	svg := string(mustRender(t, f, SVG))
+	for _, want := range []string{"scores S, head 0", "weights A = softmax(S), head 1", "output dimension", "key (to)"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+}
+
+func TestAttentionFigureErrors(t *testing.T) {
+	w := tensor.Identity[float64](2, 1)
+	cases := []struct {
+		name string
+		f    AttentionFigure
+		want string
+	}{
+		{"no heads", AttentionFigure{}, "no heads"},
+		{"empty head", AttentionFigure{Heads: []HeadMatrices{{}}}, "no matrices"},
+		{"token count", AttentionFigure{Tokens: []string{"a"}, Heads: []HeadMatrices{{Weights: w}}}, "1 row labels for 2 rows"},
+		{"shape mismatch", AttentionFigure{Heads: []HeadMatrices{{Scores: w, Weights: tensor.Identity[float64](3, 1)}}}, "same shape"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Render(&c.f, SVG)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Render() error = %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, s := range []string{"png", "SVG", "pdf"} {
+		if _, err := ParseFormat(s); err != nil {
+			t.Errorf("ParseFormat(%q): %v", s, err)
+		}
+	}
+	if _, err := ParseFormat("gif"); err == nil || !strings.Contains(err.Error(), `"gif"`) {
+		t.Errorf("ParseFormat(gif) error = %v, want one naming gif", err)
+	}
+}
+
+func TestRenderPDF(t *testing.T) {
+	data := mustRender(t, &Heatmap{Values: tensor.Identity[float64](3, 1)}, PDF)
+	if !bytes.HasPrefix(data, []byte("%PDF")) {
+		t.Errorf("PDF output starts with %q", data[:min(8, len(data))])
+	}
+}
