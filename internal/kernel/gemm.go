@@ -1,5 +1,10 @@
 package kernel
 
+import (
+	"fmt"
+	"sync"
+)
+
 // Float is the element type of the kernels.
 type Float interface{ ~float32 | ~float64 }
 
@@ -16,19 +21,12 @@ type Float interface{ ~float32 | ~float64 }
 //		}
 //	}
 //
-// up to the order of the additions, which is fixed for given m, n, k.
+// except that on the assembly paths each multiply-add is fused (one
+// rounding). The additions run in increasing p for every element whatever
+// m and n are, so splitting the rows of c into several calls gives
+// bit-identical results.
 func GemmNN[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
-	for i := 0; i < m; i++ {
-		ci := c[i*ldc : i*ldc+n]
-		clear(ci)
-		ai := a[i*lda : i*lda+k]
-		for p, av := range ai {
-			bp := b[p*ldb : p*ldb+n]
-			for j, bv := range bp {
-				ci[j] += av * bv
-			}
-		}
-	}
+	gemm(false, false, false, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 // GemmNT overwrites the m×n matrix c with a·bᵀ, where a is m×k and b is
@@ -44,14 +42,45 @@ func GemmNN[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int
 //		}
 //	}
 //
-// up to the order of the additions, which is fixed for given m, n, k.
+// with the same order and rounding as GemmNN.
 func GemmNT[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
-	for i := 0; i < m; i++ {
-		ai := a[i*lda : i*lda+k]
-		for j := 0; j < n; j++ {
-			c[i*ldc+j] = Dot(ai, b[j*ldb:j*ldb+k])
-		}
-	}
+	gemm(false, true, false, m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// GemmTN overwrites the m×n matrix c with aᵀ·b, where a is k×m and b is
+// k×n. It is equivalent to
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			var s T
+//			for p := 0; p < k; p++ {
+//				s += a[p*lda+i] * b[p*ldb+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+// with the same order and rounding as GemmNN.
+func GemmTN[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	gemm(true, false, false, m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// GemmNNAcc adds a·b to the m×n matrix c, with a and b as in GemmNN: the
+// loop of GemmNN with s starting from c[i*ldc+j] instead of 0.
+func GemmNNAcc[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	gemm(false, false, true, m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// GemmNTAcc adds a·bᵀ to the m×n matrix c, with a and b as in GemmNT: the
+// loop of GemmNT with s starting from c[i*ldc+j] instead of 0.
+func GemmNTAcc[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	gemm(false, true, true, m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// GemmTNAcc adds aᵀ·b to the m×n matrix c, with a and b as in GemmTN: the
+// loop of GemmTN with s starting from c[i*ldc+j] instead of 0.
+func GemmTNAcc[T Float](m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	gemm(true, false, true, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 // Dot returns the sum of x[i]·y[i] over i < len(x); y must be at least as
@@ -70,4 +99,241 @@ func Dot[T Float](x, y []T) T {
 		s0 += x[i] * y[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// checkOperand panics unless a matrix stored in s with rows·cols elements
+// and leading dimension ld fits in s. The assembly does not check bounds,
+// so the Go side must.
+func checkOperand(routine, name string, rows, cols, ld, length int) {
+	if ld < cols {
+		panic(fmt.Sprintf("kernel: %s: leading dimension of %s is %d, less than its %d columns", routine, name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && length < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernel: %s: %s has %d elements, need (%d−1)·%d+%d = %d", routine, name, length, rows, ld, cols, (rows-1)*ld+cols))
+	}
+}
+
+// gemm computes C = op(A)·op(B), or C += op(A)·op(B) when accumulate is
+// set, for op(A) m×k and op(B) k×n. transA means a stores A transposed
+// (k×m), transB that b stores B transposed (n×k).
+//
+// The loops follow the usual five-loop blocking: columns in blocks of nc,
+// depth in blocks of kc, rows in blocks of mc, then nr×mr register tiles.
+// A is always packed into mr-row panels; B is packed into nr-column panels
+// when transposed, and otherwise read in place except for a last, partial
+// panel. Tiles that stick out of C are computed in a scratch tile from
+// zero-padded panels and copied out, so every element of C goes through
+// the same multiply-add chain.
+func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernel: gemm: negative dimension in m=%d, n=%d, k=%d", m, n, k))
+	}
+	if transA {
+		checkOperand("gemm", "a", k, m, lda, len(a))
+	} else {
+		checkOperand("gemm", "a", m, k, lda, len(a))
+	}
+	if transB {
+		checkOperand("gemm", "b", n, k, ldb, len(b))
+	} else {
+		checkOperand("gemm", "b", k, n, ldb, len(b))
+	}
+	checkOperand("gemm", "c", m, n, ldc, len(c))
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if !accumulate {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+
+	ar := archFor[T]()
+	mr, nr := ar.mr, ar.nr
+	kc := min(ar.kc, k)
+	mc := min(ar.mc, roundUp(m, mr))
+	nc := min(ar.nc, roundUp(n, nr))
+
+	bufA := getBuf[T](mc * kc)
+	defer putBuf(bufA)
+	var bufB *[]T
+	if transB {
+		bufB = getBuf[T](kc * nc)
+	} else {
+		bufB = getBuf[T](kc * nr)
+	}
+	defer putBuf(bufB)
+	tile := getBuf[T](mr * nr)
+	defer putBuf(tile)
+	pa, pb, pt := *bufA, *bufB, *tile
+
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			acc := 0
+			if accumulate || pc > 0 {
+				acc = 1
+			}
+
+			// B: packed panels, or in place with a packed last panel.
+			if transB {
+				packBT(b, ldb, jc, pc, nb, kb, nr, pb)
+			} else if nb%nr != 0 {
+				packBEdge(b, ldb, jc+nb-nb%nr, pc, nb%nr, kb, nr, pb)
+			}
+
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				if transA {
+					packAT(a, lda, ic, pc, mb, kb, mr, pa)
+				} else {
+					packA(a, lda, ic, pc, mb, kb, mr, pa)
+				}
+
+				for jr := 0; jr < nb; jr += nr {
+					nrr := min(nr, nb-jr)
+					var bp *T
+					var ldbp int
+					switch {
+					case transB:
+						bp, ldbp = &pb[(jr/nr)*kb*nr], nr
+					case nrr < nr:
+						bp, ldbp = &pb[0], nr
+					default:
+						bp, ldbp = &b[pc*ldb+jc+jr], ldb
+					}
+
+					for ir := 0; ir < mb; ir += mr {
+						mrr := min(mr, mb-ir)
+						ap := &pa[(ir/mr)*kb*mr]
+						ci := (ic+ir)*ldc + jc + jr
+						if mrr == mr && nrr == nr {
+							ar.kernel(kb, ap, bp, ldbp, &c[ci], ldc, acc)
+							continue
+						}
+						// Edge tile through the scratch tile.
+						if acc != 0 {
+							for i := 0; i < mrr; i++ {
+								copy(pt[i*nr:i*nr+nrr], c[ci+i*ldc:ci+i*ldc+nrr])
+							}
+						}
+						ar.kernel(kb, ap, bp, ldbp, &pt[0], nr, acc)
+						for i := 0; i < mrr; i++ {
+							copy(c[ci+i*ldc:ci+i*ldc+nrr], pt[i*nr:i*nr+nrr])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// packA copies rows [ic, ic+mb) and columns [pc, pc+kb) of the row-major
+// A into dst as panels of mr rows: panel r holds, for each p, the mr
+// elements a[ic+r·mr+i][pc+p], zero past the last row.
+func packA[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
+	for r := 0; r*mr < mb; r++ {
+		panel := dst[r*kb*mr : (r+1)*kb*mr]
+		for i := 0; i < mr; i++ {
+			row := ic + r*mr + i
+			if r*mr+i >= mb {
+				for p := 0; p < kb; p++ {
+					panel[p*mr+i] = 0
+				}
+				continue
+			}
+			src := a[row*lda+pc : row*lda+pc+kb]
+			for p, v := range src {
+				panel[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packAT is packA for A stored transposed: element (i, p) of A is
+// a[p*lda+i].
+func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
+	for r := 0; r*mr < mb; r++ {
+		panel := dst[r*kb*mr : (r+1)*kb*mr]
+		rows := min(mr, mb-r*mr)
+		for p := 0; p < kb; p++ {
+			src := a[(pc+p)*lda+ic+r*mr:][:rows]
+			out := panel[p*mr : p*mr+mr]
+			copy(out, src)
+			clear(out[rows:])
+		}
+	}
+}
+
+// packBT copies columns [jc, jc+nb) and depth [pc, pc+kb) of B, stored
+// transposed (element (p, j) is b[j*ldb+p]), into dst as panels of nr
+// columns: panel q holds, for each p, the nr elements B[pc+p][jc+q·nr+j],
+// zero past the last column.
+func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
+	for q := 0; q*nr < nb; q++ {
+		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		for j := 0; j < nr; j++ {
+			if q*nr+j >= nb {
+				for p := 0; p < kb; p++ {
+					panel[p*nr+j] = 0
+				}
+				continue
+			}
+			col := jc + q*nr + j
+			src := b[col*ldb+pc : col*ldb+pc+kb]
+			for p, v := range src {
+				panel[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// packBEdge copies the cols < nr columns of row-major B starting at
+// column j0, depth [pc, pc+kb), into one zero-padded panel of nr columns.
+func packBEdge[T Float](b []T, ldb, j0, pc, cols, kb, nr int, dst []T) {
+	for p := 0; p < kb; p++ {
+		out := dst[p*nr : p*nr+nr]
+		copy(out, b[(pc+p)*ldb+j0:][:cols])
+		clear(out[cols:])
+	}
+}
+
+// Scratch buffers for packing, reused across calls.
+var pool32, pool64 sync.Pool
+
+// getBuf returns a scratch slice of at least n elements.
+func getBuf[T Float](n int) *[]T {
+	var z T
+	var p *sync.Pool
+	switch any(z).(type) {
+	case float32:
+		p = &pool32
+	case float64:
+		p = &pool64
+	}
+	if p != nil {
+		if v, ok := p.Get().(*[]T); ok && cap(*v) >= n {
+			*v = (*v)[:n]
+			return v
+		}
+	}
+	s := make([]T, n)
+	return &s
+}
+
+// putBuf returns a buffer from getBuf for reuse.
+func putBuf[T Float](buf *[]T) {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		pool32.Put(buf)
+	case float64:
+		pool64.Put(buf)
+	}
 }

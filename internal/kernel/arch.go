@@ -1,0 +1,115 @@
+package kernel
+
+import "unsafe"
+
+// microKernel updates one mr×nr tile of C with a packed A panel and a B
+// panel whose rows are ldb elements apart; see kernel_amd64.go for the loop
+// it computes.
+type microKernel[T Float] func(k int, a, b *T, ldb int, c *T, ldc int, accumulate int)
+
+// arch is the register tile and cache blocking of one microkernel.
+//
+// mr×nr is the register tile; kc is the depth of one packed panel, chosen
+// so that a kc×nr slice of B stays in the 32 KiB L1 cache; mc rows of A
+// (mc×kc) stay in L2, and nc columns of a packed B block (kc×nc) in L2/L3.
+type arch[T Float] struct {
+	mr, nr, kc, mc, nc int
+	kernel             microKernel[T]
+}
+
+// path is a complete set of kernels for one instruction set.
+type path struct {
+	name string
+	f32  arch[float32]
+	f64  arch[float64]
+
+	// exp and max handle whole vectors of lanes elements; the caller
+	// finishes the tail with the pure-Go loops.
+	exp      func(x []float32, shift float32) float32
+	expLanes int
+	max      func(x []float32) float32
+	maxLanes int
+}
+
+// pathGo is the pure-Go path, used without amd64 assembly and for element
+// types other than float32 and float64 themselves.
+var pathGo = &path{
+	name: "go",
+	f32:  arch[float32]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float32]},
+	f64:  arch[float64]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float64]},
+}
+
+// active is the path in use: the fastest one this machine supports.
+var active = availablePaths()[0]
+
+// Path returns the name of the kernel path in use: "avx512", "avx2" or
+// "go".
+func Path() string { return active.name }
+
+// archFor returns the blocking and microkernel for element type T.
+func archFor[T Float]() arch[T] {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return any(active.f32).(arch[T])
+	case float64:
+		return any(active.f64).(arch[T])
+	}
+	// A named type whose underlying type is float32 or float64: the
+	// assembly takes *float32 and *float64 only.
+	return arch[T]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[T]}
+}
+
+// goKernel is the pure-Go 4×4 microkernel. Each element is a chain of
+// multiply-adds in increasing p, as in the assembly kernels, but Go does
+// not fuse them on amd64, so its float results differ from those of the
+// assembly in the last bits.
+func goKernel[T Float](k int, a, b *T, ldb int, c *T, ldc int, accumulate int) {
+	const mr, nr = 4, 4
+	as := unsafe.Slice(a, k*mr)
+	var bs []T
+	if k > 0 {
+		bs = unsafe.Slice(b, (k-1)*ldb+nr)
+	}
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
+	if accumulate != 0 {
+		c00, c01, c02, c03 = cs[0], cs[1], cs[2], cs[3]
+		r := cs[ldc : ldc+4]
+		c10, c11, c12, c13 = r[0], r[1], r[2], r[3]
+		r = cs[2*ldc : 2*ldc+4]
+		c20, c21, c22, c23 = r[0], r[1], r[2], r[3]
+		r = cs[3*ldc : 3*ldc+4]
+		c30, c31, c32, c33 = r[0], r[1], r[2], r[3]
+	}
+	for p := 0; p < k; p++ {
+		ap := as[p*mr : p*mr+4]
+		bp := bs[p*ldb : p*ldb+4]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	cs[0], cs[1], cs[2], cs[3] = c00, c01, c02, c03
+	r := cs[ldc : ldc+4]
+	r[0], r[1], r[2], r[3] = c10, c11, c12, c13
+	r = cs[2*ldc : 2*ldc+4]
+	r[0], r[1], r[2], r[3] = c20, c21, c22, c23
+	r = cs[3*ldc : 3*ldc+4]
+	r[0], r[1], r[2], r[3] = c30, c31, c32, c33
+}

@@ -1,0 +1,120 @@
+//go:build !noasm
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run ./asmgen -out gemm_amd64.s -pkg kernel
+
+// The microkernels below compute, for the mr×nr tile of C at c (row
+// stride ldc elements), with A packed as k columns of mr elements and B as
+// k rows of nr elements (row stride ldb elements):
+//
+//	for i := 0; i < mr; i++ {
+//		for j := 0; j < nr; j++ {
+//			var s T
+//			if accumulate != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s = fma(a[p*mr+i], b[p*ldb+j], s) // one rounding
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+// Every element is one fused multiply-add chain in increasing p, so the
+// AVX2 and AVX-512 forms give bit-identical results.
+
+// gemmF32AVX512 is the microkernel above for float32 with mr = 8, nr = 32.
+//
+//go:noescape
+func gemmF32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, accumulate int)
+
+// gemmF64AVX512 is the microkernel above for float64 with mr = 8, nr = 16.
+//
+//go:noescape
+func gemmF64AVX512(k int, a, b *float64, ldb int, c *float64, ldc int, accumulate int)
+
+// gemmF32AVX2 is the microkernel above for float32 with mr = 6, nr = 16.
+//
+//go:noescape
+func gemmF32AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, accumulate int)
+
+// gemmF64AVX2 is the microkernel above for float64 with mr = 6, nr = 8.
+//
+//go:noescape
+func gemmF64AVX2(k int, a, b *float64, ldb int, c *float64, ldc int, accumulate int)
+
+// expShiftSumF32AVX512 and expShiftSumF32AVX2 compute, for the first
+// h = len(x) − len(x)%w elements (w = 16 and 8 lanes),
+//
+//	var sum float32
+//	for i := 0; i < h; i++ {
+//		x[i] = exp32(x[i] - shift)
+//		sum += x[i] // in w lanes, then added across lanes
+//	}
+//	return sum
+//
+// where exp32 is the polynomial of expShiftSumGo: exactly 0 below
+// ln 2^-126 ≈ -87.34, -Inf included.
+//
+//go:noescape
+func expShiftSumF32AVX512(x []float32, shift float32) float32
+
+//go:noescape
+func expShiftSumF32AVX2(x []float32, shift float32) float32
+
+// maxF32AVX512 and maxF32AVX2 return the maximum of the first
+// h = len(x) − len(x)%w elements (w = 16 and 8 lanes), or -Inf if h = 0:
+//
+//	m := float32(math.Inf(-1))
+//	for i := 0; i < h; i++ {
+//		m = max(m, x[i])
+//	}
+//	return m
+//
+// NaN elements are not supported.
+//
+//go:noescape
+func maxF32AVX512(x []float32) float32
+
+//go:noescape
+func maxF32AVX2(x []float32) float32
+
+// Instruction sets the package can use on this machine.
+var (
+	haveAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	haveAVX512 = haveAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+)
+
+// pathAVX512 and pathAVX2 name the assembly paths.
+var (
+	pathAVX512 = &path{
+		name: "avx512",
+		f32:  arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512},
+		f64:  arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512},
+		exp:  expShiftSumF32AVX512, expLanes: 16,
+		max:  maxF32AVX512, maxLanes: 16,
+	}
+	pathAVX2 = &path{
+		name: "avx2",
+		f32:  arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2},
+		f64:  arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2},
+		exp:  expShiftSumF32AVX2, expLanes: 8,
+		max:  maxF32AVX2, maxLanes: 8,
+	}
+)
+
+// availablePaths lists the paths this machine can run, fastest first; the
+// pure-Go path is always last.
+func availablePaths() []*path {
+	var ps []*path
+	if haveAVX512 {
+		ps = append(ps, pathAVX512)
+	}
+	if haveAVX2 {
+		ps = append(ps, pathAVX2)
+	}
+	return append(ps, pathGo)
+}
