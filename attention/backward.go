@@ -85,9 +85,10 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	// Pass 1, over blocks of queries: dS and dQ depend only on the
 	// block's own rows.
 	serial := p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
+	causal := opts.Mask.Causal
 	queryPass := func(lo, hi int) {
 		for b := lo; b < hi; b += backwardQueryBlock {
-			scoreGradBlock(p, b, min(b+backwardQueryBlock, hi), q, k, v, weights, dOut, ds, g.DQ)
+			scoreGradBlock(p, causal, b, min(b+backwardQueryBlock, hi), q, k, v, weights, dOut, ds, g.DQ)
 		}
 	}
 	if serial {
@@ -101,7 +102,7 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	keyPass := func(lo, hi int) {
 		scratch := make([]T, backwardKeyBlock*p.nq)
 		for b := lo; b < hi; b += backwardKeyBlock {
-			keyGradBlock(p, b, min(b+backwardKeyBlock, hi), q, weights, dOut, ds, &g, scratch)
+			keyGradBlock(p, causal, b, min(b+backwardKeyBlock, hi), q, weights, dOut, ds, &g, scratch)
 		}
 	}
 	if serial {
@@ -116,18 +117,24 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	return g, nil
 }
 
-// scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ.
-func scoreGradBlock[T Float](p problem, lo, hi int, q, k, v, weights, dOut, ds, dq *tensor.Matrix[T]) {
+// scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ. Under
+// a causal mask the keys past the block's last visible one are skipped:
+// their weights are 0, and their dS entries keep the 0 that ds starts with.
+func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, q, k, v, weights, dOut, ds, dq *tensor.Matrix[T]) {
 	rows := hi - lo
+	keys := p.nk
+	if causal {
+		keys = min(max(hi+p.nk-p.nq, 0), p.nk)
+	}
 	dsBlock := ds.Data[lo*p.nk : hi*p.nk] // [rows×n_k]
 
 	// dA = dZ·Vᵀ, written into the dS block.
-	kernel.GemmNT(rows, p.nk, p.dv, dOut.Data[lo*p.dv:], p.dv, v.Data, p.dv, dsBlock, p.nk)
+	kernel.GemmNT(rows, keys, p.dv, dOut.Data[lo*p.dv:], p.dv, v.Data, p.dv, dsBlock, p.nk)
 
 	// dS = A ⊙ (dA − rowsum(dA ⊙ A)), in place.
 	for r := 0; r < rows; r++ {
-		a := weights.Row(lo + r)
-		d := dsBlock[r*p.nk : (r+1)*p.nk]
+		a := weights.Row(lo + r)[:keys]
+		d := dsBlock[r*p.nk : r*p.nk+keys]
 		dot := kernel.Dot(a, d)
 		for j := range d {
 			d[j] = a[j] * (d[j] - dot)
@@ -136,35 +143,42 @@ func scoreGradBlock[T Float](p problem, lo, hi int, q, k, v, weights, dOut, ds, 
 
 	// dQ = scale·dS·K.
 	dqBlock := dq.Data[lo*p.dk : hi*p.dk]
-	kernel.GemmNN(rows, p.dk, p.nk, dsBlock, p.nk, k.Data, p.dk, dqBlock, p.dk)
+	kernel.GemmNN(rows, p.dk, keys, dsBlock, p.nk, k.Data, p.dk, dqBlock, p.dk)
 	scaleSlice(dqBlock, T(p.scale))
 }
 
 // keyGradBlock computes rows [lo, hi) of dK and dV. The columns [lo, hi)
 // of A and dS are copied into scratch as rows, so that both products are
-// plain GemmNN calls.
-func keyGradBlock[T Float](p problem, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T], scratch []T) {
+// plain GemmNN calls. Under a causal mask the queries before the first one
+// that sees key lo are skipped, because their weights and dS are 0.
+func keyGradBlock[T Float](p problem, causal bool, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T], scratch []T) {
 	cols := hi - lo
-	t := scratch[:cols*p.nq] // [cols×n_q]
+	first := 0
+	if causal {
+		first = min(max(lo-(p.nk-p.nq), 0), p.nq)
+	}
+	queries := p.nq - first
+	t := scratch[:cols*queries] // [cols×queries]
 
 	// dV = Aᵀ·dZ for keys [lo, hi).
-	transposeColumns(t, weights, lo, hi)
-	kernel.GemmNN(cols, p.dv, p.nq, t, p.nq, dOut.Data, p.dv, g.DV.Data[lo*p.dv:], p.dv)
+	transposeColumns(t, weights, first, lo, hi)
+	kernel.GemmNN(cols, p.dv, queries, t, queries, dOut.Data[first*p.dv:], p.dv, g.DV.Data[lo*p.dv:], p.dv)
 
 	// dK = scale·dSᵀ·Q for keys [lo, hi).
-	transposeColumns(t, ds, lo, hi)
+	transposeColumns(t, ds, first, lo, hi)
 	dkBlock := g.DK.Data[lo*p.dk : hi*p.dk]
-	kernel.GemmNN(cols, p.dk, p.nq, t, p.nq, q.Data, p.dk, dkBlock, p.dk)
+	kernel.GemmNN(cols, p.dk, queries, t, queries, q.Data[first*p.dk:], p.dk, dkBlock, p.dk)
 	scaleSlice(dkBlock, T(p.scale))
 }
 
-// transposeColumns writes columns [lo, hi) of m [r×c] into dst as a
-// row-major [(hi−lo)×r] matrix.
-func transposeColumns[T Float](dst []T, m *tensor.Matrix[T], lo, hi int) {
-	for i := 0; i < m.Rows; i++ {
+// transposeColumns writes columns [lo, hi) of rows [first, r) of m
+// [r×c] into dst as a row-major [(hi−lo)×(r−first)] matrix.
+func transposeColumns[T Float](dst []T, m *tensor.Matrix[T], first, lo, hi int) {
+	n := m.Rows - first
+	for i := first; i < m.Rows; i++ {
 		row := m.Data[i*m.Cols+lo : i*m.Cols+hi]
 		for c, x := range row {
-			dst[c*m.Rows+i] = x
+			dst[c*n+i-first] = x
 		}
 	}
 }

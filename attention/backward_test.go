@@ -429,24 +429,80 @@ func ExampleBackward() {
 	// dK = [0 0]
 }
 
+// benchInputs returns random Q, K, V and dOut of n tokens and width d.
+func benchInputs[T Float](n, d int) (q, k, v, dOut *tensor.Matrix[T]) {
+	r := rand.New(rand.NewPCG(61, 62))
+	m := func() *tensor.Matrix[T] { return tensor.Convert[T](gradRandom(r, n, d)) }
+	return m(), m(), m(), m()
+}
+
+// benchForwardBackward times Attend followed by Backward.
+func benchForwardBackward[T Float](b *testing.B, n, d int, causal bool) {
+	q, k, v, dOut := benchInputs[T](n, d)
+	opts := Options[T]{KeepWeights: true, Mask: Mask[T]{Causal: causal}}
+	for b.Loop() {
+		fwd, err := Attend(q, k, v, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Backward(q, k, v, fwd.Weights, dOut, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// benchBackward times Backward alone.
+func benchBackward[T Float](b *testing.B, n, d int, causal bool) {
+	q, k, v, dOut := benchInputs[T](n, d)
+	opts := Options[T]{KeepWeights: true, Mask: Mask[T]{Causal: causal}}
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Backward(q, k, v, fwd.Weights, dOut, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+var benchSizes = []struct{ n, d int }{{128, 64}, {512, 64}}
+
 func BenchmarkAttentionForwardBackward(b *testing.B) {
-	for _, sh := range []struct{ n, d int }{{128, 64}, {512, 64}} {
-		b.Run(fmt.Sprintf("n=%d,d=%d", sh.n, sh.d), func(b *testing.B) {
-			r := rand.New(rand.NewPCG(61, 62))
-			q, k, v, dOut := gradRandom(r, sh.n, sh.d), gradRandom(r, sh.n, sh.d), gradRandom(r, sh.n, sh.d), gradRandom(r, sh.n, sh.d)
-			opts := Options[float64]{KeepWeights: true, Mask: Mask[float64]{Causal: true}}
-			b.ResetTimer()
-			for b.Loop() {
-				fwd, err := Attend(q, k, v, opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := Backward(q, k, v, fwd.Weights, dOut, opts); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(sh.n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-		})
+	for _, sz := range benchSizes {
+		for _, causal := range []bool{false, true} {
+			name := fmt.Sprintf("n=%d,d=%d,causal=%v", sz.n, sz.d, causal)
+			b.Run("float32/"+name, func(b *testing.B) { benchForwardBackward[float32](b, sz.n, sz.d, causal) })
+			b.Run("float64/"+name, func(b *testing.B) { benchForwardBackward[float64](b, sz.n, sz.d, causal) })
+		}
+	}
+}
+
+func BenchmarkAttentionBackward(b *testing.B) {
+	for _, sz := range benchSizes {
+		for _, causal := range []bool{false, true} {
+			name := fmt.Sprintf("n=%d,d=%d,causal=%v", sz.n, sz.d, causal)
+			b.Run("float32/"+name, func(b *testing.B) { benchBackward[float32](b, sz.n, sz.d, causal) })
+			b.Run("float64/"+name, func(b *testing.B) { benchBackward[float64](b, sz.n, sz.d, causal) })
+		}
+	}
+}
+
+// BenchmarkAttentionBackwardReference times the plain-loop oracle, the
+// baseline the fast path is measured against.
+func BenchmarkAttentionBackwardReference(b *testing.B) {
+	q, k, v, dOut := benchInputs[float64](128, 64)
+	opts := Options[float64]{KeepWeights: true}
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := BackwardReference(q, k, v, fwd.Weights, dOut, opts); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
