@@ -328,3 +328,50 @@ func TestRenderPDF(t *testing.T) {
 		t.Errorf("PDF output starts with %q", data[:min(8, len(data))])
 	}
 }
+
+func TestLineChart(t *testing.T) {
+	k := []float64{1, 2, 3, 4, 5}
+	reach := []float64{2, 4, 7, 15, 30}
+	pow := []float64{2, 4, 8, 16, 32}
+	chart := &LineChart{
+		Title: "reach per layer", XLabel: "layer", YLabel: "vertices reached",
+		Series: []Series{{Name: "measured", X: k, Y: reach, Points: true}, {Name: "2^k", X: k, Y: pow, Dashed: true}},
+		LogY:   true,
+	}
+	svg := string(mustRender(t, chart, SVG))
+	for _, want := range []string{"reach per layer", "layer", "vertices reached", "measured", "2^k"} {
+		if !strings.Contains(svg, ">"+want+"<") {
+			t.Errorf("SVG lacks the text %q", want)
+		}
+	}
+	img := decodePNG(t, mustRender(t, chart, PNG))
+	if img.Bounds().Dx() != 6*pixelsPerInch || img.Bounds().Dy() != 4*pixelsPerInch {
+		t.Errorf("PNG is %v, want %d×%d", img.Bounds().Size(), 6*pixelsPerInch, 4*pixelsPerInch)
+	}
+	_, _, n := centroid(img, lineColors[0], img.Bounds().Dx())
+	if n == 0 {
+		t.Errorf("no pixel has the colour of the first series")
+	}
+}
+
+func TestLineChartErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		chart LineChart
+		want  string
+	}{
+		{"no series", LineChart{}, "no series"},
+		{"length mismatch", LineChart{Series: []Series{{Name: "a", X: []float64{1, 2}, Y: []float64{1}}}}, "2 x values and 1 y values"},
+		{"empty", LineChart{Series: []Series{{Name: "a"}}}, "no points"},
+		{"NaN", LineChart{Series: []Series{{Name: "a", X: []float64{1}, Y: []float64{math.NaN()}}}}, "finite"},
+		{"log of zero", LineChart{LogY: true, Series: []Series{{Name: "a", X: []float64{1}, Y: []float64{0}}}}, "positive"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Render(&c.chart, PNG)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Render() error = %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
