@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -272,6 +273,80 @@ func TestDemoRandomSeedsDiffer(t *testing.T) {
 		}
 		if math.Abs(sum-1) > exactTol {
 			t.Errorf("row %d of A sums to %v", i, sum)
+		}
+	}
+}
+
+// TestDemoRandomMatchesNumpy compares --numpy-seed output with values
+// that numpy computed (scripts/fixtures/demo_random.py): the drawn inputs
+// must be identical and every derived matrix within exactTol.
+func TestDemoRandomMatchesNumpy(t *testing.T) {
+	data, err := os.ReadFile("testdata/demo_random_numpy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture struct {
+		Cases []struct {
+			Seed int64 `json:"seed"`
+			caseJSON
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &fixture); err != nil {
+		t.Fatalf("decode fixture: %v", err)
+	}
+	if len(fixture.Cases) == 0 {
+		t.Fatal("fixture has no cases")
+	}
+	for _, want := range fixture.Cases {
+		seed := fmt.Sprint(want.Seed)
+		t.Run("seed="+seed, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "demo", "random", "--numpy-seed", seed, "--json")
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			got := decodeCase(t, out)
+			for _, m := range []struct {
+				name      string
+				got, want [][]float64
+				tol       float64
+			}{
+				{"x", got.X, want.X, 0},
+				{"wq", got.WQ, want.WQ, 0},
+				{"wk", got.WK, want.WK, 0},
+				{"wv", got.WV, want.WV, 0},
+				{"q", got.Q, want.Q, exactTol},
+				{"k", got.K, want.K, exactTol},
+				{"v", got.V, want.V, exactTol},
+				{"scores", got.Scores, want.Scores, exactTol},
+				{"weights", got.Weights, want.Weights, exactTol},
+				{"output", got.Output, want.Output, exactTol},
+			} {
+				compareRows(t, m.name, m.got, m.want, m.tol)
+			}
+			if math.Abs(got.Scale-want.Scale) > exactTol {
+				t.Errorf("scale = %v, want %v", got.Scale, want.Scale)
+			}
+		})
+	}
+}
+
+// compareRows reports every entry of got that differs from want by more
+// than tol.
+func compareRows(t *testing.T, name string, got, want [][]float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s has %d rows, want %d", name, len(got), len(want))
+		return
+	}
+	for i := range want {
+		if len(got[i]) != len(want[i]) {
+			t.Errorf("%s row %d has %d entries, want %d", name, i, len(got[i]), len(want[i]))
+			continue
+		}
+		for j := range want[i] {
+			if d := math.Abs(got[i][j] - want[i][j]); d > tol || math.IsNaN(d) {
+				t.Errorf("%s[%d][%d] = %.17g, want %.17g (difference %.3g, tolerance %g)", name, i, j, got[i][j], want[i][j], d, tol)
+			}
 		}
 	}
 }
