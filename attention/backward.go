@@ -100,9 +100,8 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	// Pass 2, over blocks of keys: dK and dV sum over all queries, so each
 	// block of key rows is finished by one goroutine.
 	keyPass := func(lo, hi int) {
-		scratch := make([]T, backwardKeyBlock*p.nq)
 		for b := lo; b < hi; b += backwardKeyBlock {
-			keyGradBlock(p, causal, b, min(b+backwardKeyBlock, hi), q, weights, dOut, ds, &g, scratch)
+			keyGradBlock(p, causal, b, min(b+backwardKeyBlock, hi), q, weights, dOut, ds, &g)
 		}
 	}
 	if serial {
@@ -147,40 +146,24 @@ func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, q, k, v, weight
 	scaleSlice(dqBlock, T(p.scale))
 }
 
-// keyGradBlock computes rows [lo, hi) of dK and dV. The columns [lo, hi)
-// of A and dS are copied into scratch as rows, so that both products are
-// plain GemmNN calls. Under a causal mask the queries before the first one
-// that sees key lo are skipped, because their weights and dS are 0.
-func keyGradBlock[T Float](p problem, causal bool, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T], scratch []T) {
+// keyGradBlock computes rows [lo, hi) of dK and dV. Under a causal mask
+// the queries before the first one that sees key lo are skipped, because
+// their weights and dS are 0.
+func keyGradBlock[T Float](p problem, causal bool, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T]) {
 	cols := hi - lo
 	first := 0
 	if causal {
 		first = min(max(lo-(p.nk-p.nq), 0), p.nq)
 	}
 	queries := p.nq - first
-	t := scratch[:cols*queries] // [cols×queries]
 
 	// dV = Aᵀ·dZ for keys [lo, hi).
-	transposeColumns(t, weights, first, lo, hi)
-	kernel.GemmNN(cols, p.dv, queries, t, queries, dOut.Data[first*p.dv:], p.dv, g.DV.Data[lo*p.dv:], p.dv)
+	kernel.GemmTN(cols, p.dv, queries, weights.Data[first*p.nk+lo:], p.nk, dOut.Data[first*p.dv:], p.dv, g.DV.Data[lo*p.dv:], p.dv)
 
 	// dK = scale·dSᵀ·Q for keys [lo, hi).
-	transposeColumns(t, ds, first, lo, hi)
 	dkBlock := g.DK.Data[lo*p.dk : hi*p.dk]
-	kernel.GemmNN(cols, p.dk, queries, t, queries, q.Data[first*p.dk:], p.dk, dkBlock, p.dk)
+	kernel.GemmTN(cols, p.dk, queries, ds.Data[first*p.nk+lo:], p.nk, q.Data[first*p.dk:], p.dk, dkBlock, p.dk)
 	scaleSlice(dkBlock, T(p.scale))
-}
-
-// transposeColumns writes columns [lo, hi) of rows [first, r) of m
-// [r×c] into dst as a row-major [(hi−lo)×(r−first)] matrix.
-func transposeColumns[T Float](dst []T, m *tensor.Matrix[T], first, lo, hi int) {
-	n := m.Rows - first
-	for i := first; i < m.Rows; i++ {
-		row := m.Data[i*m.Cols+lo : i*m.Cols+hi]
-		for c, x := range row {
-			dst[c*n+i-first] = x
-		}
-	}
 }
 
 func scaleSlice[T Float](x []T, s T) {
