@@ -29,6 +29,10 @@ type path struct {
 	expLanes int
 	max      func(x []float32) float32
 	maxLanes int
+
+	// fma runs a loop of fmaFlops float32 operations per iteration.
+	fma      func(iterations int)
+	fmaFlops int
 }
 
 // pathGo is the pure-Go path, used without amd64 assembly and for element
@@ -41,6 +45,19 @@ var pathGo = &path{
 
 // active is the path in use: the fastest one this machine supports.
 var active = availablePaths()[0]
+
+// FMALoop runs iterations rounds of independent float32 vector fused
+// multiply-adds on the calling goroutine and returns the number of
+// floating-point operations done (two per multiply-add), so that
+// operations per second estimate the peak of one core. It returns 0 on the
+// pure-Go path, which has no such loop.
+func FMALoop(iterations int) int {
+	if active.fma == nil || iterations <= 0 {
+		return 0
+	}
+	active.fma(iterations)
+	return iterations * active.fmaFlops
+}
 
 // Path returns the name of the kernel path in use: "avx512", "avx2" or
 // "go".

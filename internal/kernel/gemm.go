@@ -160,11 +160,7 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 	bufA := getBuf[T](mc * kc)
 	defer putBuf(bufA)
 	var bufB *[]T
-	if transB {
-		bufB = getBuf[T](kc * nc)
-	} else {
-		bufB = getBuf[T](kc * nr)
-	}
+	bufB = getBuf[T](kc * nc)
 	defer putBuf(bufB)
 	tile := getBuf[T](mr * nr)
 	defer putBuf(tile)
@@ -182,8 +178,8 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 			// B: packed panels, or in place with a packed last panel.
 			if transB {
 				packBT(b, ldb, jc, pc, nb, kb, nr, pb)
-			} else if nb%nr != 0 {
-				packBEdge(b, ldb, jc+nb-nb%nr, pc, nb%nr, kb, nr, pb)
+			} else {
+				packB(b, ldb, jc, pc, nb, kb, nr, pb)
 			}
 
 			for ic := 0; ic < m; ic += mc {
@@ -196,16 +192,7 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 
 				for jr := 0; jr < nb; jr += nr {
 					nrr := min(nr, nb-jr)
-					var bp *T
-					var ldbp int
-					switch {
-					case transB:
-						bp, ldbp = &pb[(jr/nr)*kb*nr], nr
-					case nrr < nr:
-						bp, ldbp = &pb[0], nr
-					default:
-						bp, ldbp = &b[pc*ldb+jc+jr], ldb
-					}
+					bp, ldbp := &pb[(jr/nr)*kb*nr], nr
 
 					for ir := 0; ir < mb; ir += mr {
 						mrr := min(mr, mb-ir)
@@ -294,13 +281,16 @@ func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
 	}
 }
 
-// packBEdge copies the cols < nr columns of row-major B starting at
-// column j0, depth [pc, pc+kb), into one zero-padded panel of nr columns.
-func packBEdge[T Float](b []T, ldb, j0, pc, cols, kb, nr int, dst []T) {
-	for p := 0; p < kb; p++ {
-		out := dst[p*nr : p*nr+nr]
-		copy(out, b[(pc+p)*ldb+j0:][:cols])
-		clear(out[cols:])
+// packB is packBT for row-major B: element (p, j) is b[p*ldb+j].
+func packB[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
+	for q := 0; q*nr < nb; q++ {
+		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		cols := min(nr, nb-q*nr)
+		for p := 0; p < kb; p++ {
+			out := panel[p*nr : p*nr+nr]
+			copy(out, b[(pc+p)*ldb+jc+q*nr:][:cols])
+			clear(out[cols:])
+		}
 	}
 }
 

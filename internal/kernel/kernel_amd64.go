@@ -82,6 +82,16 @@ func maxF32AVX512(x []float32) float32
 //go:noescape
 func maxF32AVX2(x []float32) float32
 
+// fmaLoopAVX512 and fmaLoopAVX2 run iterations rounds of 12 independent
+// float32 vector fused multiply-adds (zmm and ymm), to measure the peak
+// multiply-add rate; the results are discarded.
+//
+//go:noescape
+func fmaLoopAVX512(iterations int)
+
+//go:noescape
+func fmaLoopAVX2(iterations int)
+
 // Instruction sets the package can use on this machine.
 var (
 	haveAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -94,15 +104,23 @@ var (
 		name: "avx512",
 		f32:  arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512},
 		f64:  arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512},
-		exp:  expShiftSumF32AVX512, expLanes: 16,
-		max:  maxF32AVX512, maxLanes: 16,
+		exp:      expShiftSumF32AVX512,
+		expLanes: 16,
+		max:      maxF32AVX512,
+		maxLanes: 16,
+		fma:      fmaLoopAVX512,
+		fmaFlops: 384,
 	}
 	pathAVX2 = &path{
 		name: "avx2",
 		f32:  arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2},
 		f64:  arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2},
-		exp:  expShiftSumF32AVX2, expLanes: 8,
-		max:  maxF32AVX2, maxLanes: 8,
+		exp:      expShiftSumF32AVX2,
+		expLanes: 8,
+		max:      maxF32AVX2,
+		maxLanes: 8,
+		fma:      fmaLoopAVX2,
+		fmaFlops: 192,
 	}
 )
 

@@ -87,6 +87,8 @@ func (k microkernel) generate() {
 	} else {
 		SHLQ(U8(2), ldb)
 	}
+	ldb3 := GP64()
+	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
 	flag := Load(Param("accumulate"), GP64())
 
 	Comment("Start from zero, or from C when accumulating.")
@@ -119,31 +121,52 @@ func (k microkernel) generate() {
 		}
 	}
 
-	Comment("One rank-1 update of the tile per step of k.")
-	Label(k.name + "_loop")
-	TESTQ(n, n)
-	JZ(LabelRef(k.name + "_store"))
-	for v := 0; v < k.vecs; v++ {
-		k.move(Mem{Base: b}.Offset(v*vb), bReg(v))
+	Comment("Four rank-1 updates of the tile per iteration, then one at a time.")
+	rows := []func(v int) Mem{
+		func(v int) Mem { return Mem{Base: b}.Offset(v * vb) },
+		func(v int) Mem { return Mem{Base: b, Index: ldb, Scale: 1}.Offset(v * vb) },
+		func(v int) Mem { return Mem{Base: b, Index: ldb, Scale: 2}.Offset(v * vb) },
+		func(v int) Mem { return Mem{Base: b, Index: ldb3, Scale: 1}.Offset(v * vb) },
 	}
-	for i := 0; i < k.mr; i++ {
-		if k.double {
-			VBROADCASTSD(Mem{Base: a}.Offset(i*es), bcast)
-		} else {
-			VBROADCASTSS(Mem{Base: a}.Offset(i*es), bcast)
-		}
+	step := func(u int) {
 		for v := 0; v < k.vecs; v++ {
+			k.move(rows[u](v), bReg(v))
+		}
+		for i := 0; i < k.mr; i++ {
+			src := Mem{Base: a}.Offset((u*k.mr + i) * es)
 			if k.double {
-				VFMADD231PD(bReg(v), bcast, acc(i, v))
+				VBROADCASTSD(src, bcast)
 			} else {
-				VFMADD231PS(bReg(v), bcast, acc(i, v))
+				VBROADCASTSS(src, bcast)
+			}
+			for v := 0; v < k.vecs; v++ {
+				if k.double {
+					VFMADD231PD(bReg(v), bcast, acc(i, v))
+				} else {
+					VFMADD231PS(bReg(v), bcast, acc(i, v))
+				}
 			}
 		}
 	}
+	Label(k.name + "_loop")
+	CMPQ(n, U8(4))
+	JL(LabelRef(k.name + "_tail"))
+	for u := 0; u < 4; u++ {
+		step(u)
+	}
+	ADDQ(U32(4*k.mr*es), a)
+	LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
+	SUBQ(U8(4), n)
+	JMP(LabelRef(k.name + "_loop"))
+
+	Label(k.name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(k.name + "_store"))
+	step(0)
 	ADDQ(U32(k.mr*es), a)
 	ADDQ(ldb, b)
 	DECQ(n)
-	JMP(LabelRef(k.name + "_loop"))
+	JMP(LabelRef(k.name + "_tail"))
 
 	Label(k.name + "_store")
 	{
@@ -409,6 +432,30 @@ func generateMax(name string, wide bool) {
 	RET()
 }
 
+// generateFMALoop emits a loop of 12 independent float32 vector FMAs per
+// iteration: enough chains to cover the FMA latency, so it runs at the
+// peak FMA throughput.
+func generateFMALoop(name string, wide bool) {
+	TEXT(name, NOSPLIT, "func(iterations int)")
+	Doc(name + " runs the FMA peak loop; see kernel_amd64.go.")
+	k := microkernel{name: name, wide: wide}
+	n := Load(Param("iterations"), GP64())
+	for i := 0; i < 14; i++ {
+		VXORPS(k.vector(i), k.vector(i), k.vector(i))
+	}
+	Label(name + "_loop")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	for i := 0; i < 12; i++ {
+		VFMADD231PS(k.vector(12), k.vector(13), k.vector(i))
+	}
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("!noasm")
 
@@ -426,6 +473,8 @@ func main() {
 	generateExp("expShiftSumF32AVX2", false, tbl)
 	generateMax("maxF32AVX512", true)
 	generateMax("maxF32AVX2", false)
+	generateFMALoop("fmaLoopAVX512", true)
+	generateFMALoop("fmaLoopAVX2", false)
 
 	Generate()
 }
