@@ -37,9 +37,9 @@ func gradRandom(r *rand.Rand, rows, cols int) *tensor.Matrix[float64] {
 	return m
 }
 
-// relErr returns max |got − want| / max(1, |want|), the ∞-norm of the
+// gradRelErr returns max |got − want| / max(1, |want|), the ∞-norm of the
 // difference relative to entries of at least unit size.
-func relErr[T Float](got, want []T) float64 {
+func gradRelErr[T Float](got, want []T) float64 {
 	worst := 0.0
 	for i := range want {
 		g, w := float64(got[i]), float64(want[i])
@@ -52,15 +52,16 @@ func relErr[T Float](got, want []T) float64 {
 	return worst
 }
 
-// maskCase builds a mask for n_q queries and n_k keys.
-type maskCase struct {
+// gradMaskCase builds a mask for n_q queries and n_k keys.
+type gradMaskCase struct {
 	name string
 	mask func(r *rand.Rand, nq, nk int) Mask[float64]
 }
 
-// gradMasks are the masks every gradient test runs under. Each one with a
-// pattern leaves at least one row fully masked when n_q ≥ 4.
-var gradMasks = []maskCase{
+// gradMasks are the masks every gradient test runs under. "allow with
+// empty row" and "bias with -Inf" mask every key of query 2 and query 1
+// respectively; causal masks do so when n_q > n_k.
+var gradMasks = []gradMaskCase{
 	{"no mask", func(*rand.Rand, int, int) Mask[float64] { return Mask[float64]{} }},
 	{"causal", func(*rand.Rand, int, int) Mask[float64] { return Mask[float64]{Causal: true} }},
 	{"allow with empty row", func(r *rand.Rand, nq, nk int) Mask[float64] {
@@ -162,7 +163,7 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 					}
 					for _, c := range checks {
 						want := numericGrad(c.in, loss)
-						if d := relErr(c.grad.Data, want.Data); d > fdTol {
+						if d := gradRelErr(c.grad.Data, want.Data); d > fdTol {
 							t.Errorf("%s: %s differs from central differences: ∞-norm of relative difference %.3g > %g\ngot  %v\nwant %v", impl.name, c.name, d, fdTol, c.grad.Data, want.Data)
 						}
 					}
@@ -172,8 +173,8 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 	}
 }
 
-// randomMask32 converts a float64 test mask to float32.
-func maskTo32(m Mask[float64]) Mask[float32] {
+// gradMaskTo32 converts a float64 test mask to float32.
+func gradMaskTo32(m Mask[float64]) Mask[float32] {
 	out := Mask[float32]{Causal: m.Causal, Allow: m.Allow}
 	if m.Bias != nil {
 		out.Bias = tensor.Convert[float32](m.Bias)
@@ -197,16 +198,16 @@ func TestBackwardMatchesReference(t *testing.T) {
 				q, k, v := gradRandom(r, sh.nq, sh.dk), gradRandom(r, sh.nk, sh.dk), gradRandom(r, sh.nk, sh.dv)
 				dOut := gradRandom(r, sh.nq, sh.dv)
 				opts := Options[float64]{Mask: mc.mask(r, sh.nq, sh.nk), KeepWeights: true}
-				compareFastRef(t, "float64", q, k, v, dOut, opts, fastRefTol64)
-				opts32 := Options[float32]{Mask: maskTo32(opts.Mask), KeepWeights: true}
-				compareFastRef(t, "float32", tensor.Convert[float32](q), tensor.Convert[float32](k),
+				compareBackwardFastRef(t, "float64", q, k, v, dOut, opts, fastRefTol64)
+				opts32 := Options[float32]{Mask: gradMaskTo32(opts.Mask), KeepWeights: true}
+				compareBackwardFastRef(t, "float32", tensor.Convert[float32](q), tensor.Convert[float32](k),
 					tensor.Convert[float32](v), tensor.Convert[float32](dOut), opts32, fastRefTol32)
 			})
 		}
 	}
 }
 
-func compareFastRef[T Float](t *testing.T, label string, q, k, v, dOut *tensor.Matrix[T], opts Options[T], tol float64) {
+func compareBackwardFastRef[T Float](t *testing.T, label string, q, k, v, dOut *tensor.Matrix[T], opts Options[T], tol float64) {
 	t.Helper()
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
@@ -226,7 +227,7 @@ func compareFastRef[T Float](t *testing.T, label string, q, k, v, dOut *tensor.M
 		t.Fatalf("%s: BackwardReference: %v", label, err)
 	}
 	for i, m := range inputs {
-		if relErr(m.Data, before[i].Data) != 0 {
+		if gradRelErr(m.Data, before[i].Data) != 0 {
 			t.Errorf("%s: Backward modified input %d", label, i)
 		}
 	}
@@ -246,7 +247,7 @@ func compareFastRef[T Float](t *testing.T, label string, q, k, v, dOut *tensor.M
 			t.Errorf("%s: %s has shape %v, reference %v", label, p.name, p.got.Shape(), p.want.Shape())
 			continue
 		}
-		if d := relErr(p.got.Data, p.want.Data); d > tol {
+		if d := gradRelErr(p.got.Data, p.want.Data); d > tol {
 			t.Errorf("%s: %s differs from the reference by %.3g > %g", label, p.name, d, tol)
 		}
 	}
@@ -429,8 +430,8 @@ func ExampleBackward() {
 	// dK = [0 0]
 }
 
-// benchInputs returns random Q, K, V and dOut of n tokens and width d.
-func benchInputs[T Float](n, d int) (q, k, v, dOut *tensor.Matrix[T]) {
+// backwardBenchInputs returns random Q, K, V and dOut of n tokens and width d.
+func backwardBenchInputs[T Float](n, d int) (q, k, v, dOut *tensor.Matrix[T]) {
 	r := rand.New(rand.NewPCG(61, 62))
 	m := func() *tensor.Matrix[T] { return tensor.Convert[T](gradRandom(r, n, d)) }
 	return m(), m(), m(), m()
@@ -438,7 +439,7 @@ func benchInputs[T Float](n, d int) (q, k, v, dOut *tensor.Matrix[T]) {
 
 // benchForwardBackward times Attend followed by Backward.
 func benchForwardBackward[T Float](b *testing.B, n, d int, causal bool) {
-	q, k, v, dOut := benchInputs[T](n, d)
+	q, k, v, dOut := backwardBenchInputs[T](n, d)
 	opts := Options[T]{KeepWeights: true, Mask: Mask[T]{Causal: causal}}
 	for b.Loop() {
 		fwd, err := Attend(q, k, v, opts)
@@ -454,7 +455,7 @@ func benchForwardBackward[T Float](b *testing.B, n, d int, causal bool) {
 
 // benchBackward times Backward alone.
 func benchBackward[T Float](b *testing.B, n, d int, causal bool) {
-	q, k, v, dOut := benchInputs[T](n, d)
+	q, k, v, dOut := backwardBenchInputs[T](n, d)
 	opts := Options[T]{KeepWeights: true, Mask: Mask[T]{Causal: causal}}
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
@@ -468,10 +469,10 @@ func benchBackward[T Float](b *testing.B, n, d int, causal bool) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
 
-var benchSizes = []struct{ n, d int }{{128, 64}, {512, 64}}
+var backwardBenchSizes = []struct{ n, d int }{{128, 64}, {512, 64}}
 
 func BenchmarkAttentionForwardBackward(b *testing.B) {
-	for _, sz := range benchSizes {
+	for _, sz := range backwardBenchSizes {
 		for _, causal := range []bool{false, true} {
 			name := fmt.Sprintf("n=%d,d=%d,causal=%v", sz.n, sz.d, causal)
 			b.Run("float32/"+name, func(b *testing.B) { benchForwardBackward[float32](b, sz.n, sz.d, causal) })
@@ -481,7 +482,7 @@ func BenchmarkAttentionForwardBackward(b *testing.B) {
 }
 
 func BenchmarkAttentionBackward(b *testing.B) {
-	for _, sz := range benchSizes {
+	for _, sz := range backwardBenchSizes {
 		for _, causal := range []bool{false, true} {
 			name := fmt.Sprintf("n=%d,d=%d,causal=%v", sz.n, sz.d, causal)
 			b.Run("float32/"+name, func(b *testing.B) { benchBackward[float32](b, sz.n, sz.d, causal) })
@@ -493,7 +494,7 @@ func BenchmarkAttentionBackward(b *testing.B) {
 // BenchmarkAttentionBackwardReference times the plain-loop oracle, the
 // baseline the fast path is measured against.
 func BenchmarkAttentionBackwardReference(b *testing.B) {
-	q, k, v, dOut := benchInputs[float64](128, 64)
+	q, k, v, dOut := backwardBenchInputs[float64](128, 64)
 	opts := Options[float64]{KeepWeights: true}
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
@@ -517,18 +518,18 @@ const (
 // scripts/fixtures/attention_backward.py.
 const torchFixtureDir = "../testdata/attention_backward"
 
-// fixture reads the arrays of one PyTorch case.
-type fixture struct {
+// gradFixture reads the arrays of one PyTorch case from dir.
+type gradFixture struct {
 	t   *testing.T
 	dir string
 }
 
-func (f fixture) exists(name string) bool {
+func (f gradFixture) exists(name string) bool {
 	_, err := os.Stat(filepath.Join(f.dir, name+".npy"))
 	return err == nil
 }
 
-func (f fixture) array(name string) *npy.Array {
+func (f gradFixture) array(name string) *npy.Array {
 	f.t.Helper()
 	a, err := npy.ReadFile(filepath.Join(f.dir, name+".npy"))
 	if err != nil {
@@ -537,9 +538,9 @@ func (f fixture) array(name string) *npy.Array {
 	return a
 }
 
-// fixtureMatrix reads a 2-D array as a matrix, or returns nil if the case
+// gradFixtureMatrix reads a 2-D array as a matrix, or returns nil if the case
 // has no array of that name.
-func fixtureMatrix[T Float](f fixture, name string) *tensor.Matrix[T] {
+func gradFixtureMatrix[T Float](f gradFixture, name string) *tensor.Matrix[T] {
 	f.t.Helper()
 	if !f.exists(name) {
 		return nil
@@ -562,8 +563,8 @@ func fixtureMatrix[T Float](f fixture, name string) *tensor.Matrix[T] {
 	return m
 }
 
-// options reads the scale, causal flag, allow mask and bias of a case.
-func fixtureOptions[T Float](f fixture) Options[T] {
+// gradFixtureOptions reads the scale, causal flag, allow mask and bias of a case.
+func gradFixtureOptions[T Float](f gradFixture) Options[T] {
 	f.t.Helper()
 	opts := Options[T]{Scale: f.array("scale").Float64()[0], KeepWeights: true}
 	causal, err := f.array("causal").Bool()
@@ -576,23 +577,23 @@ func fixtureOptions[T Float](f fixture) Options[T] {
 			f.t.Fatal(err)
 		}
 	}
-	opts.Mask.Bias = fixtureMatrix[T](f, "bias")
+	opts.Mask.Bias = gradFixtureMatrix[T](f, "bias")
 	return opts
 }
 
-// compareFixture reports whether got matches the fixture array name.
-func compareFixture[T Float](f fixture, label string, got *tensor.Matrix[T], name string, tol float64) {
+// compareGradFixture checks that got matches the fixture array called name.
+func compareGradFixture[T Float](f gradFixture, label string, got *tensor.Matrix[T], name string, tol float64) {
 	f.t.Helper()
-	want := fixtureMatrix[T](f, name)
+	want := gradFixtureMatrix[T](f, name)
 	if got == nil || want == nil {
-		f.t.Errorf("%s: got %v, fixture %s.npy %v; want both", label, got != nil, name, want != nil)
+		f.t.Errorf("%s: got %v, gradFixture %s.npy %v; want both", label, got != nil, name, want != nil)
 		return
 	}
 	if got.Shape() != want.Shape() {
 		f.t.Errorf("%s: shape %v, PyTorch %v", label, got.Shape(), want.Shape())
 		return
 	}
-	if d := relErr(got.Data, want.Data); d > tol {
+	if d := gradRelErr(got.Data, want.Data); d > tol {
 		f.t.Errorf("%s differs from PyTorch by %.3g > %g (∞-norm, relative)", label, d, tol)
 	}
 }
@@ -605,32 +606,32 @@ func TestBackwardMatchesPyTorch(t *testing.T) {
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
-			f := fixture{t: t, dir: dir}
+			f := gradFixture{t: t, dir: dir}
 			multi := f.exists("wo")
 			switch {
 			case strings.HasSuffix(name, "_f32") && multi:
-				checkMultiHeadFixture[float32](f, torchTol32)
+				checkMultiHeadGradFixture[float32](f, torchTol32)
 			case strings.HasSuffix(name, "_f32"):
-				checkSingleFixture[float32](f, torchTol32)
+				checkSingleGradFixture[float32](f, torchTol32)
 			case multi:
-				checkMultiHeadFixture[float64](f, torchTol64)
+				checkMultiHeadGradFixture[float64](f, torchTol64)
 			default:
-				checkSingleFixture[float64](f, torchTol64)
+				checkSingleGradFixture[float64](f, torchTol64)
 			}
 		})
 	}
 }
 
-func checkSingleFixture[T Float](f fixture, tol float64) {
-	q, k, v := fixtureMatrix[T](f, "q"), fixtureMatrix[T](f, "k"), fixtureMatrix[T](f, "v")
-	dOut := fixtureMatrix[T](f, "dout")
-	opts := fixtureOptions[T](f)
+func checkSingleGradFixture[T Float](f gradFixture, tol float64) {
+	q, k, v := gradFixtureMatrix[T](f, "q"), gradFixtureMatrix[T](f, "k"), gradFixtureMatrix[T](f, "v")
+	dOut := gradFixtureMatrix[T](f, "dout")
+	opts := gradFixtureOptions[T](f)
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	compareFixture(f, "output", fwd.Output, "out", tol)
-	compareFixture(f, "weights", fwd.Weights, "weights", tol)
+	compareGradFixture(f, "output", fwd.Output, "out", tol)
+	compareGradFixture(f, "weights", fwd.Weights, "weights", tol)
 	for _, impl := range []struct {
 		name string
 		fn   func(q, k, v, a, d *tensor.Matrix[T], o Options[T]) (Grads[T], error)
@@ -639,41 +640,41 @@ func checkSingleFixture[T Float](f fixture, tol float64) {
 		if err != nil {
 			f.t.Fatalf("%s: %v", impl.name, err)
 		}
-		compareFixture(f, impl.name+" dQ", g.DQ, "dq", tol)
-		compareFixture(f, impl.name+" dK", g.DK, "dk", tol)
-		compareFixture(f, impl.name+" dV", g.DV, "dv", tol)
+		compareGradFixture(f, impl.name+" dQ", g.DQ, "dq", tol)
+		compareGradFixture(f, impl.name+" dK", g.DK, "dk", tol)
+		compareGradFixture(f, impl.name+" dV", g.DV, "dv", tol)
 		if opts.Mask.Bias != nil {
-			compareFixture(f, impl.name+" dBias", g.DBias, "dbias", tol)
+			compareGradFixture(f, impl.name+" dBias", g.DBias, "dbias", tol)
 		}
 	}
 }
 
-func checkMultiHeadFixture[T Float](f fixture, tol float64) {
+func checkMultiHeadGradFixture[T Float](f gradFixture, tol float64) {
 	var m MultiHead[T]
 	for h := 0; f.exists(fmt.Sprintf("wq%d", h)); h++ {
 		m.Heads = append(m.Heads, Head[T]{
-			WQ: fixtureMatrix[T](f, fmt.Sprintf("wq%d", h)),
-			WK: fixtureMatrix[T](f, fmt.Sprintf("wk%d", h)),
-			WV: fixtureMatrix[T](f, fmt.Sprintf("wv%d", h)),
+			WQ: gradFixtureMatrix[T](f, fmt.Sprintf("wq%d", h)),
+			WK: gradFixtureMatrix[T](f, fmt.Sprintf("wk%d", h)),
+			WV: gradFixtureMatrix[T](f, fmt.Sprintf("wv%d", h)),
 		})
 	}
-	m.WO = fixtureMatrix[T](f, "wo")
-	opts := fixtureOptions[T](f)
-	dOut := fixtureMatrix[T](f, "dout")
+	m.WO = gradFixtureMatrix[T](f, "wo")
+	opts := gradFixtureOptions[T](f)
+	dOut := gradFixtureMatrix[T](f, "dout")
 
 	self := f.exists("x")
 	var xq, xkv *tensor.Matrix[T]
 	if self {
-		xq = fixtureMatrix[T](f, "x")
+		xq = gradFixtureMatrix[T](f, "x")
 		xkv = xq
 	} else {
-		xq, xkv = fixtureMatrix[T](f, "xq"), fixtureMatrix[T](f, "xkv")
+		xq, xkv = gradFixtureMatrix[T](f, "xq"), gradFixtureMatrix[T](f, "xkv")
 	}
 	res, err := m.Attend(xq, xkv, opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	compareFixture(f, "output", res.Output, "out", tol)
+	compareGradFixture(f, "output", res.Output, "out", tol)
 
 	var g MultiGrads[T]
 	if self {
@@ -685,18 +686,74 @@ func checkMultiHeadFixture[T Float](f fixture, tol float64) {
 		f.t.Fatal(err)
 	}
 	if self {
-		compareFixture(f, "dX", g.DX, "dx", tol)
+		compareGradFixture(f, "dX", g.DX, "dx", tol)
 	} else {
-		compareFixture(f, "dXq", g.DXq, "dxq", tol)
-		compareFixture(f, "dXkv", g.DXkv, "dxkv", tol)
+		compareGradFixture(f, "dXq", g.DXq, "dxq", tol)
+		compareGradFixture(f, "dXkv", g.DXkv, "dxkv", tol)
 	}
 	for h, hg := range g.Heads {
-		compareFixture(f, fmt.Sprintf("head %d dW_Q", h), hg.DWQ, fmt.Sprintf("dwq%d", h), tol)
-		compareFixture(f, fmt.Sprintf("head %d dW_K", h), hg.DWK, fmt.Sprintf("dwk%d", h), tol)
-		compareFixture(f, fmt.Sprintf("head %d dW_V", h), hg.DWV, fmt.Sprintf("dwv%d", h), tol)
+		compareGradFixture(f, fmt.Sprintf("head %d dW_Q", h), hg.DWQ, fmt.Sprintf("dwq%d", h), tol)
+		compareGradFixture(f, fmt.Sprintf("head %d dW_K", h), hg.DWK, fmt.Sprintf("dwk%d", h), tol)
+		compareGradFixture(f, fmt.Sprintf("head %d dW_V", h), hg.DWV, fmt.Sprintf("dwv%d", h), tol)
 	}
-	compareFixture(f, "dW_O", g.DWO, "dwo", tol)
+	compareGradFixture(f, "dW_O", g.DWO, "dwo", tol)
 	if opts.Mask.Bias != nil {
-		compareFixture(f, "dBias", g.DBias, "dbias", tol)
+		compareGradFixture(f, "dBias", g.DBias, "dbias", tol)
 	}
+}
+
+// FuzzBackward checks Backward against BackwardReference on shapes, masks,
+// scales and magnitudes chosen by the fuzzer. Both must agree within
+// rounding or both return an error, and neither may panic.
+func FuzzBackward(f *testing.F) {
+	f.Add(uint8(5), uint8(5), uint8(3), uint8(2), uint8(0), uint64(1), 0.0, 1.0)
+	f.Add(uint8(40), uint8(9), uint8(1), uint8(7), uint8(1), uint64(2), 0.3, 10.0)
+	f.Add(uint8(3), uint8(33), uint8(4), uint8(4), uint8(2), uint64(3), -2.0, 0.01)
+	f.Add(uint8(34), uint8(35), uint8(2), uint8(1), uint8(3), uint64(4), 1.0, 100.0)
+	f.Add(uint8(0), uint8(4), uint8(2), uint8(2), uint8(4), uint64(5), 0.0, 1.0)
+	f.Fuzz(func(t *testing.T, nq, nk, dk, dv, maskKind uint8, seed uint64, scale, magnitude float64) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		shape := func(x uint8) int { return int(x % 48) }
+		n, m := shape(nq), shape(nk)
+		random := func(rows, cols int) *tensor.Matrix[float64] {
+			x := gradRandom(r, rows, cols)
+			for i := range x.Data {
+				x.Data[i] *= magnitude
+			}
+			return x
+		}
+		q, k, v := random(n, shape(dk)%9), random(m, shape(dk)%9), random(m, shape(dv)%9)
+		opts := Options[float64]{Scale: scale, KeepWeights: true}
+		opts.Mask = gradMasks[int(maskKind)%len(gradMasks)].mask(r, n, m)
+		fwd, err := Attend(q, k, v, opts)
+		if err != nil {
+			return // inputs the forward pass rejects, such as overflowing scores
+		}
+		dOut := random(n, v.Cols)
+		got, errFast := Backward(q, k, v, fwd.Weights, dOut, opts)
+		want, errRef := BackwardReference(q, k, v, fwd.Weights, dOut, opts)
+		if (errFast == nil) != (errRef == nil) {
+			t.Fatalf("Backward error %v, BackwardReference error %v", errFast, errRef)
+		}
+		if errFast != nil {
+			return
+		}
+		pairs := []struct {
+			name      string
+			got, want *tensor.Matrix[float64]
+		}{{"dQ", got.DQ, want.DQ}, {"dK", got.DK, want.DK}, {"dV", got.DV, want.DV}}
+		// Rounding errors grow with the products of the input sizes: dS
+		// cancels terms of size |dZ|·|V| and dQ, dK multiply it by
+		// scale·|K| or scale·|Q|. The bound is 1e-13 (a few hundred ε)
+		// times that size and the number of summed terms.
+		size := (1 + math.Abs(scale)) * math.Pow(1+math.Abs(magnitude), 3)
+		tol := 1e-13 * size * float64(1+n+m+q.Cols+v.Cols)
+		for _, p := range pairs {
+			for i := range p.want.Data {
+				if d := math.Abs(p.got.Data[i] - p.want.Data[i]); d > tol {
+					t.Fatalf("%s element %d: Backward %v, reference %v, difference %.3g > %.3g", p.name, i, p.got.Data[i], p.want.Data[i], d, tol)
+				}
+			}
+		}
+	})
 }

@@ -10,8 +10,8 @@ import (
 	"qkv/tensor"
 )
 
-// multiHeadCase describes a small multi-head layer for gradient tests.
-type multiHeadCase struct {
+// multiHeadGradCase describes a small multi-head layer for gradient tests.
+type multiHeadGradCase struct {
 	name      string
 	nq, nk    int   // nk = 0 means self-attention over nq tokens
 	dModel    int   // width of X
@@ -21,7 +21,7 @@ type multiHeadCase struct {
 	scale     float64
 }
 
-func (c multiHeadCase) build(r *rand.Rand) (MultiHead[float64], *tensor.Matrix[float64], *tensor.Matrix[float64]) {
+func (c multiHeadGradCase) build(r *rand.Rand) (MultiHead[float64], *tensor.Matrix[float64], *tensor.Matrix[float64]) {
 	var m MultiHead[float64]
 	width := 0
 	for h := range c.dk {
@@ -43,7 +43,7 @@ func (c multiHeadCase) build(r *rand.Rand) (MultiHead[float64], *tensor.Matrix[f
 	return m, xq, xkv
 }
 
-var multiHeadCases = []multiHeadCase{
+var multiHeadGradCases = []multiHeadGradCase{
 	{name: "self two heads with W_O", nq: 5, dModel: 4, dk: []int{2, 3}, dv: []int{2, 1}, dOutWidth: 3},
 	{name: "self one head no W_O", nq: 4, dModel: 3, dk: []int{2}, dv: []int{3}, scale: 0.8},
 	{name: "cross three heads", nq: 4, nk: 6, dModel: 3, dk: []int{1, 2, 2}, dv: []int{2, 2, 1}, dOutWidth: 2},
@@ -51,7 +51,7 @@ var multiHeadCases = []multiHeadCase{
 
 func TestMultiHeadBackwardFiniteDifferences(t *testing.T) {
 	r := rand.New(rand.NewPCG(71, 72))
-	for _, c := range multiHeadCases {
+	for _, c := range multiHeadGradCases {
 		for _, mc := range gradMasks {
 			t.Run(c.name+"/"+mc.name, func(t *testing.T) {
 				m, xq, xkv := c.build(r)
@@ -118,7 +118,7 @@ func TestMultiHeadBackwardFiniteDifferences(t *testing.T) {
 						continue
 					}
 					want := numericGrad(ch.in, loss)
-					if d := relErr(ch.grad.Data, want.Data); d > fdTol {
+					if d := gradRelErr(ch.grad.Data, want.Data); d > fdTol {
 						t.Errorf("%s differs from central differences: ∞-norm of relative difference %.3g > %g\ngot  %v\nwant %v", ch.name, d, fdTol, ch.grad.Data, want.Data)
 					}
 				}
@@ -129,7 +129,7 @@ func TestMultiHeadBackwardFiniteDifferences(t *testing.T) {
 
 func TestMultiHeadBackwardFloat32(t *testing.T) {
 	r := rand.New(rand.NewPCG(81, 82))
-	c := multiHeadCase{nq: 37, dModel: 16, dk: []int{8, 8}, dv: []int{8, 8}, dOutWidth: 16}
+	c := multiHeadGradCase{nq: 37, dModel: 16, dk: []int{8, 8}, dv: []int{8, 8}, dOutWidth: 16}
 	m, x, _ := c.build(r)
 	opts := Options[float64]{Mask: Mask[float64]{Causal: true}, KeepWeights: true}
 	res, err := m.SelfAttend(x, opts)
@@ -162,7 +162,7 @@ func TestMultiHeadBackwardFloat32(t *testing.T) {
 		want *tensor.Matrix[float64]
 	}{{"dX", got.DX, want.DX}, {"dW_O", got.DWO, want.DWO}, {"head 1 dW_Q", got.Heads[1].DWQ, want.Heads[1].DWQ}, {"head 0 dW_V", got.Heads[0].DWV, want.Heads[0].DWV}}
 	for _, p := range pairs {
-		if d := relErr(tensor.Convert[float64](p.got).Data, p.want.Data); d > fastRefTol32 {
+		if d := gradRelErr(tensor.Convert[float64](p.got).Data, p.want.Data); d > fastRefTol32 {
 			t.Errorf("%s in float32 differs from float64 by %.3g > %g", p.name, d, fastRefTol32)
 		}
 	}
@@ -170,7 +170,7 @@ func TestMultiHeadBackwardFloat32(t *testing.T) {
 
 func TestMultiHeadBackwardErrors(t *testing.T) {
 	r := rand.New(rand.NewPCG(91, 92))
-	c := multiHeadCases[0]
+	c := multiHeadGradCases[0]
 	m, x, _ := c.build(r)
 	opts := Options[float64]{KeepWeights: true}
 	res, err := m.SelfAttend(x, opts)
@@ -213,7 +213,7 @@ func TestMultiHeadBackwardErrors(t *testing.T) {
 
 func TestBackwardHeadsDBiasSumsHeads(t *testing.T) {
 	r := rand.New(rand.NewPCG(101, 102))
-	c := multiHeadCases[2]
+	c := multiHeadGradCases[2]
 	m, xq, xkv := c.build(r)
 	opts := Options[float64]{Mask: Mask[float64]{Bias: gradRandom(r, c.nq, c.nk)}, KeepWeights: true}
 	res, err := m.Attend(xq, xkv, opts)
