@@ -37,8 +37,8 @@ type Grads[T Float] struct {
 	DK *tensor.Matrix[T] // [n_k×d_k]
 	DV *tensor.Matrix[T] // [n_k×d_v]
 	// DBias is the gradient with respect to Mask.Bias [n_q×n_k], equal to
-	// the gradient dS of the scores; 0 at masked entries. It is nil when
-	// the mask has no bias.
+	// the gradient dS of the scores. It is 0 at masked entries, and nil
+	// when the mask has no bias.
 	DBias *tensor.Matrix[T]
 }
 
@@ -61,9 +61,9 @@ const backwardParallelWork = 1 << 16
 // and the mask are taken from them.
 //
 // Backward returns an error if a shape does not fit, an input holds NaN or
-// Inf, the weights are not a softmax consistent with the mask (entries in
-// [0, 1], zero where masked, rows summing to 1, or to 0 when every key of
-// the row is masked), or a gradient overflows.
+// Inf, or a gradient overflows. It also rejects weights that are not a
+// softmax under the mask: every entry must lie in [0, 1] and be 0 where
+// masked, and each row must sum to 1, or to 0 when all its keys are masked.
 func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]) (Grads[T], error) {
 	p, err := prepareBackward(q, k, v, weights, dOut, &opts)
 	if err != nil {
@@ -147,8 +147,8 @@ func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, q, k, v, weight
 }
 
 // keyGradBlock computes rows [lo, hi) of dK and dV. Under a causal mask
-// the queries before the first one that sees key lo are skipped, because
-// their weights and dS are 0.
+// the queries before the first one that may attend to key lo are skipped,
+// because their weights and dS are 0.
 func keyGradBlock[T Float](p problem, causal bool, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T]) {
 	cols := hi - lo
 	first := 0

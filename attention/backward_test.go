@@ -207,17 +207,23 @@ func TestBackwardMatchesReference(t *testing.T) {
 	}
 }
 
+// compareBackwardFastRef runs the forward pass, then checks that Backward
+// and BackwardReference agree within tol and leave their inputs unchanged.
 func compareBackwardFastRef[T Float](t *testing.T, label string, q, k, v, dOut *tensor.Matrix[T], opts Options[T], tol float64) {
 	t.Helper()
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inputs := []*tensor.Matrix[T]{q, k, v, fwd.Weights, dOut}
+	inputs := []struct {
+		name string
+		m    *tensor.Matrix[T]
+	}{{"Q", q}, {"K", k}, {"V", v}, {"weights", fwd.Weights}, {"dOut", dOut}}
 	before := make([]*tensor.Matrix[T], len(inputs))
-	for i, m := range inputs {
-		before[i] = m.Clone()
+	for i, in := range inputs {
+		before[i] = in.m.Clone()
 	}
+
 	got, err := Backward(q, k, v, fwd.Weights, dOut, opts)
 	if err != nil {
 		t.Fatalf("%s: Backward: %v", label, err)
@@ -226,11 +232,12 @@ func compareBackwardFastRef[T Float](t *testing.T, label string, q, k, v, dOut *
 	if err != nil {
 		t.Fatalf("%s: BackwardReference: %v", label, err)
 	}
-	for i, m := range inputs {
-		if gradRelErr(m.Data, before[i].Data) != 0 {
-			t.Errorf("%s: Backward modified input %d", label, i)
+	for i, in := range inputs {
+		if gradRelErr(in.m.Data, before[i].Data) != 0 {
+			t.Errorf("%s: Backward or BackwardReference modified %s", label, in.name)
 		}
 	}
+
 	pairs := []struct {
 		name      string
 		got, want *tensor.Matrix[T]
@@ -380,6 +387,22 @@ func TestBackwardErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBackwardAcceptsLongFloat32Rows(t *testing.T) {
+	// Rows of 20000 float32 weights sum to 1 only up to rounding, which the
+	// weights check must tolerate.
+	r := rand.New(rand.NewPCG(53, 54))
+	nq, nk := 3, 20000
+	q, k, v := tensor.Convert[float32](gradRandom(r, nq, 2)), tensor.Convert[float32](gradRandom(r, nk, 2)), tensor.Convert[float32](gradRandom(r, nk, 2))
+	opts := Options[float32]{KeepWeights: true}
+	fwd, err := Attend(q, k, v, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Backward(q, k, v, fwd.Weights, tensor.Convert[float32](gradRandom(r, nq, 2)), opts); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -11,8 +11,8 @@ type HeadGrads[T Float] struct {
 	// Grads holds the gradients with respect to this head's Q, K and V,
 	// and this head's share of the bias gradient.
 	Grads[T]
-	// DWQ, DWK and DWV are the gradients of the head's projections; nil
-	// from BackwardHeads, which does not see the projections.
+	// DWQ, DWK and DWV are the gradients of the head's projections. They
+	// are nil from BackwardHeads, which has no projections to differentiate.
 	DWQ *tensor.Matrix[T] // [d_model×d_k]
 	DWK *tensor.Matrix[T] // [d_model×d_k]
 	DWV *tensor.Matrix[T] // [d_model×d_v]
@@ -36,12 +36,12 @@ type MultiGrads[T Float] struct {
 	// DConcat is the gradient with respect to the concatenated head
 	// outputs [n_q×(sum of d_v)].
 	DConcat *tensor.Matrix[T]
-	// DWO is the gradient of the output projection [h·d_v×d_out]; nil
-	// when there is no output projection.
+	// DWO is the gradient of the output projection [h·d_v×d_out]. It is
+	// nil when there is no output projection.
 	DWO *tensor.Matrix[T]
-	// DBias is the gradient with respect to Mask.Bias [n_q×n_k], the sum
-	// of the heads' DBias because all heads add the same bias; nil when
-	// there is no bias.
+	// DBias is the gradient with respect to Mask.Bias [n_q×n_k]. All
+	// heads add the same bias, so it is the sum of the heads' DBias. It is
+	// nil when there is no bias.
 	DBias *tensor.Matrix[T]
 }
 
@@ -67,8 +67,8 @@ func (m MultiHead[T]) Backward(x *tensor.Matrix[T], res MultiResult[T], dOut *te
 // BackwardCross returns the gradients of multi-head attention with queries
 // from xq [n_q×d_model] and keys and values from xkv [n_k×d_model]. The
 // arguments must be those of the Attend call that returned res, with
-// KeepWeights set in opts. DX stays nil; DXq and DXkv hold the two input
-// gradients.
+// KeepWeights set in opts. DXq and DXkv contain the two input gradients,
+// and DX stays nil.
 func (m MultiHead[T]) BackwardCross(xq, xkv *tensor.Matrix[T], res MultiResult[T], dOut *tensor.Matrix[T], opts Options[T]) (MultiGrads[T], error) {
 	if err := m.checkBackward(xq, xkv, res); err != nil {
 		return MultiGrads[T]{}, err

@@ -183,6 +183,7 @@ func TestMultiHeadBackwardErrors(t *testing.T) {
 	}
 	dOut := gradRandom(r, res.Output.Rows, res.Output.Cols)
 	oneHead := MultiHead[float64]{Heads: m.Heads[:1], WO: m.WO}
+
 	cases := []struct {
 		name       string
 		m          MultiHead[float64]
