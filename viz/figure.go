@@ -35,6 +35,10 @@ type AttentionFigure struct {
 	KeyTokens []string
 	Heads     []HeadMatrices
 
+	// OutputTitle titles the output panels; empty selects
+	// "output Z = A·V".
+	OutputTitle string
+
 	// PanelWidth and PanelHeight are the size of one heatmap; zero selects
 	// 4.2 by 3.8 inches.
 	PanelWidth, PanelHeight vg.Length
@@ -103,8 +107,12 @@ func (hd HeadMatrices) panels(f *AttentionFigure) []*Heatmap {
 	}
 	if hd.Output != nil {
 		s := DivergingFor(hd.Output.Data)
+		title := f.OutputTitle
+		if title == "" {
+			title = "output Z = A·V"
+		}
 		out = append(out, &Heatmap{
-			Title: "output Z = A·V" + suffix, Values: hd.Output, Scale: &s,
+			Title: title + suffix, Values: hd.Output, Scale: &s,
 			RowLabels: queries(hd.Output),
 			XLabel:    "output dimension", YLabel: "query (from)",
 		})

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"qkv/npy"
+	"qkv/tensor"
+	"qkv/viz"
+)
+
+func init() { register(newPlotCmd) }
+
+type plotOptions struct {
+	in        string
+	out       string
+	tokens    string
+	keyTokens string
+	render    renderFlags
+}
+
+func newPlotCmd(env *Env) *cobra.Command {
+	var o plotOptions
+	cmd := &cobra.Command{
+		Use:   "plot --in DIR [--out DIR]",
+		Short: "Draw the attention arrays that qkv attend --out wrote",
+		Long: `plot reads scores.npy and weights.npy [h, n_q, n_k] and output.npy
+[n_q, d_out] from a directory written by "qkv attend --out DIR" and draws
+them as heatmaps with row 0 (the first query) at the top: one row of panels
+per head, scores on a blue–white–red scale centred on 0, weights from pale
+(0) to dark red (1).
+
+It writes attention.<format> (S and A per head, and the output when there
+is one head) and, for several heads, output.<format>. A missing array is
+skipped with a note; at least scores.npy or weights.npy must exist.
+Tokens are labelled t0, t1, … unless --tokens names them.`,
+		Example: `  qkv attend --x x.npy --wq wq.npy --wk wk.npy --wv wv.npy --out result/
+  qkv plot --in result/
+  qkv plot --in result/ --out figs/ --tokens "the,cat,sat,down" --plot-format svg`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.in == "" {
+				return usageErrorf("missing --in DIR: the directory that qkv attend --out wrote")
+			}
+			o.render.plotDir = o.out
+			if o.render.plotDir == "" {
+				o.render.plotDir = o.in
+			}
+			if err := o.render.validate(); err != nil {
+				return err
+			}
+			return runPlot(env, &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.in, "in", "", "directory with scores.npy, weights.npy and output.npy from qkv attend --out (required)")
+	f.StringVar(&o.out, "out", "", "directory for the figures (default: the --in directory)")
+	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `labels`, also used for the keys when n_q = n_k (default t0,t1,…)")
+	f.StringVar(&o.keyTokens, "key-tokens", "", "comma-separated key token `labels` when they differ from the queries")
+	f.StringVar(&o.render.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats`: png, svg, pdf")
+	return cmd
+}
+
+// attendArrays are the arrays that qkv attend --out writes, as matrices.
+type attendArrays struct {
+	scores, weights []*tensor.Matrix[float64] // one [n_q×n_k] per head
+	output          *tensor.Matrix[float64]   // [n_q×d_out]
+}
+
+func runPlot(env *Env, o *plotOptions) error {
+	arrays, err := readAttendArrays(env, o.in)
+	if err != nil {
+		return err
+	}
+	heads := max(len(arrays.scores), len(arrays.weights))
+	nq, nk := arrays.shape()
+	queries, err := parseTokens("--tokens", o.tokens, nq, "queries (n_q)")
+	if err != nil {
+		return err
+	}
+	keyList := o.keyTokens
+	if keyList == "" && nq == nk {
+		keyList = o.tokens
+	}
+	keys, err := parseTokens("--key-tokens", keyList, nk, "keys (n_k)")
+	if err != nil {
+		return err
+	}
+
+	fig := &viz.AttentionFigure{
+		Title:       fmt.Sprintf("attention from %s", o.in),
+		Tokens:      queries,
+		KeyTokens:   keys,
+		OutputTitle: "output (output.npy)",
+	}
+	for h := 0; h < heads; h++ {
+		hm := viz.HeadMatrices{}
+		if heads > 1 {
+			hm.Name = fmt.Sprintf("head %d", h)
+		}
+		if arrays.scores != nil {
+			hm.Scores = arrays.scores[h]
+		}
+		if arrays.weights != nil {
+			hm.Weights = arrays.weights[h]
+		}
+		if heads == 1 {
+			hm.Output = arrays.output
+		}
+		fig.Heads = append(fig.Heads, hm)
+	}
+	if err := writeFigures(env, o.render.plotDir, "attention", fig, o.render.formats); err != nil {
+		return err
+	}
+	if heads > 1 && arrays.output != nil {
+		scale := viz.DivergingFor(arrays.output.Data)
+		out := &viz.Heatmap{
+			Title: "output (output.npy): concatenated heads, after W_O if given", Values: arrays.output, Scale: &scale,
+			RowLabels: queries, XLabel: "output dimension", YLabel: "query (from)",
+		}
+		if err := writeFigures(env, o.render.plotDir, "output", out, o.render.formats); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseTokens splits a comma-separated label list and checks that it has
+// n labels; an empty list yields t0, t1, …. Spaces around labels are
+// removed.
+func parseTokens(flag, list string, n int, what string) ([]string, error) {
+	if list == "" {
+		return defaultTokens(n), nil
+	}
+	labels := strings.Split(list, ",")
+	for i := range labels {
+		labels[i] = strings.TrimSpace(labels[i])
+	}
+	if len(labels) != n {
+		return nil, usageErrorf("%s has %d labels but the arrays have %d %s; give one label per row", flag, len(labels), n, what)
+	}
+	return labels, nil
+}
+
+// shape returns n_q and n_k.
+func (a *attendArrays) shape() (nq, nk int) {
+	m := a.weights
+	if m == nil {
+		m = a.scores
+	}
+	return m[0].Rows, m[0].Cols
+}
+
+// readAttendArrays reads scores.npy, weights.npy and output.npy from dir,
+// skipping missing files with a note on stderr, and checks that their
+// shapes agree.
+func readAttendArrays(env *Env, dir string) (*attendArrays, error) {
+	if st, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("read --in directory: %w", err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("--in %s is not a directory; give the directory that qkv attend --out wrote", dir)
+	}
+	var a attendArrays
+	var err error
+	if a.scores, err = readHeads(env, dir, "scores.npy", true); err != nil {
+		return nil, err
+	}
+	if a.weights, err = readHeads(env, dir, "weights.npy", false); err != nil {
+		return nil, err
+	}
+	if a.scores == nil && a.weights == nil {
+		return nil, fmt.Errorf("%s has neither scores.npy nor weights.npy; run qkv attend --out %s first", dir, dir)
+	}
+	if a.scores != nil && a.weights != nil {
+		s, w := a.scores[0].Shape(), a.weights[0].Shape()
+		if len(a.scores) != len(a.weights) || s != w {
+			return nil, fmt.Errorf("scores.npy has %d heads of %v but weights.npy has %d heads of %v in %s; they must come from the same run", len(a.scores), s, len(a.weights), w, dir)
+		}
+	}
+	nq, _ := a.shape()
+	path := filepath.Join(dir, "output.npy")
+	arr, err := npy.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(env.Stderr, "qkv plot: note: %s not found; drawing without the output\n", path)
+		return &a, nil
+	case err != nil:
+		return nil, err
+	}
+	if len(arr.Shape) != 2 || arr.Shape[0] != nq {
+		return nil, fmt.Errorf("%s has shape %s; want [n_q, d_out] with n_q = %d, the queries of the weights", path, npy.ShapeString(arr.Shape), nq)
+	}
+	if err := checkFloat(path, arr); err != nil {
+		return nil, err
+	}
+	if a.output, err = blockMatrix(path, arr.Float64(), arr.Shape[0], arr.Shape[1], 0, false); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// readHeads reads an [h, n_q, n_k] array (or one [n_q, n_k] matrix) as
+// one matrix per head. A missing file returns nil with a note on stderr.
+// allowNegInf permits -Inf entries, which mark masked scores.
+func readHeads(env *Env, dir, name string, allowNegInf bool) ([]*tensor.Matrix[float64], error) {
+	path := filepath.Join(dir, name)
+	arr, err := npy.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(env.Stderr, "qkv plot: note: %s not found; drawing without it\n", path)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	shape := arr.Shape
+	if len(shape) == 2 {
+		shape = []int{1, shape[0], shape[1]}
+	}
+	if len(shape) != 3 || shape[0] == 0 || shape[1] == 0 || shape[2] == 0 {
+		return nil, fmt.Errorf("%s has shape %s; want [h, n_q, n_k] with every dimension at least 1", path, npy.ShapeString(arr.Shape))
+	}
+	if err := checkFloat(path, arr); err != nil {
+		return nil, err
+	}
+	all := arr.Float64()
+	out := make([]*tensor.Matrix[float64], shape[0])
+	for h := range out {
+		m, err := blockMatrix(path, all, shape[1], shape[2], h, allowNegInf)
+		if err != nil {
+			return nil, err
+		}
+		out[h] = m
+	}
+	return out, nil
+}
+
+func checkFloat(path string, arr *npy.Array) error {
+	if !arr.DType.IsFloat() {
+		return fmt.Errorf("%s holds %v; want float32 or float64 values", path, arr)
+	}
+	return nil
+}
+
+// blockMatrix returns block number block of rows×cols elements of all,
+// rejecting NaN, +Inf and (unless allowNegInf) -Inf with the index of the
+// first bad element.
+func blockMatrix(path string, all []float64, rows, cols, block int, allowNegInf bool) (*tensor.Matrix[float64], error) {
+	data := all[block*rows*cols : (block+1)*rows*cols]
+	for i, v := range data {
+		if math.IsNaN(v) || math.IsInf(v, 1) || (math.IsInf(v, -1) && !allowNegInf) {
+			return nil, fmt.Errorf("%s has %v at [%d, %d, %d]; values must be finite (scores may be -inf where masked)", path, v, block, i/cols, i%cols)
+		}
+	}
+	return tensor.FromSlice(rows, cols, data)
+}
