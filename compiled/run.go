@@ -1,0 +1,279 @@
+package compiled
+
+import (
+	"fmt"
+	"math"
+
+	"qkv/attention"
+	"qkv/nn"
+	"qkv/task"
+	"qkv/tensor"
+)
+
+// Forward runs every block of the model on the whole token sequence of ex
+// (edges, query and path prefix, no padding) with nn.Model.Forward and
+// returns the trace. It is the plain reference for Session, which gives
+// the same answers faster, and the source of the attention plots.
+func (m *Model) Forward(ex *task.Example) (*nn.Trace[float64], error) {
+	if err := m.checkQuery(ex.Edges, ex.Start, ex.Goal, ex.Path); err != nil {
+		return nil, err
+	}
+	prefix := edgeTokens(ex.Edges)
+	seq := append(prefix, queryTokens(ex.Start, ex.Goal, ex.Path)...)
+	if EstimateBytes(m.Vertices, len(seq)) > maxForwardBytes {
+		return nil, fmt.Errorf("compiled: a full trace of %d tokens needs about %d MiB; use a Session, which keeps no n×n matrices", len(seq), EstimateBytes(m.Vertices, len(seq))>>20)
+	}
+	x := m.embed(seq, 0)
+	return m.Net.Forward(x, prefixMask(len(seq), len(prefix)))
+}
+
+// maxForwardBytes bounds the memory of Forward, which keeps the n×n score
+// and weight matrices of every head of every block.
+const maxForwardBytes = 1 << 30
+
+// headKV holds one head's keys [n×d_k] and values [n×d_v] for the edge
+// tokens at the input of one block.
+type headKV struct{ k, v *tensor.Matrix[float64] }
+
+// Session holds one graph's edge tokens after each block, so that queries
+// on that graph (start, goal, path prefix) only compute their own few
+// tokens. Because edge tokens never attend to later tokens, their states
+// are the same as in a full Forward of any query on the graph.
+type Session struct {
+	m      *Model
+	edges  []task.Edge
+	prefix int // number of edge tokens, 3·len(edges)
+
+	// plan lists the blocks that run, in order: roles, load, the merge
+	// blocks up to the first one that changes no reach set, and readout.
+	plan []int
+	// kv holds, for each block of plan, the edge tokens' keys and values
+	// per head.
+	kv [][]headKV
+	// reachAfter holds, for the load block and each merge block of plan,
+	// the reach set of every vertex decoded from the edge tokens after it:
+	// the union over the vertex's tokens, as a bitset per vertex.
+	reachAfter [][]bitset
+	// fixedPoint reports that the merge stage stopped before the last
+	// merge block because a merge block changed no reach set.
+	fixedPoint bool
+}
+
+// NewSession runs the edge tokens of a graph through the model. It stops
+// the merge stage early once a merge block leaves every edge token's
+// decoded reach set unchanged: all merge blocks have the same weights, so
+// every later one would map the same sets to the same sets again.
+func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
+	if err := m.checkEdges(edges); err != nil {
+		return nil, err
+	}
+	prefix := edgeTokens(edges)
+	s := &Session{m: m, edges: edges, prefix: len(prefix)}
+	x := m.embed(prefix, 0)
+	sets := m.decodeRows(x, m.lay.reach)
+	last := len(m.Net.Blocks) - 1
+	for b := 0; b < last; b++ {
+		if s.fixedPoint && b >= firstMerge {
+			continue
+		}
+		out, tr, err := m.Net.Blocks[b].Forward(x, attention.Mask[float64]{})
+		if err != nil {
+			return nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
+		}
+		s.plan = append(s.plan, b)
+		s.kv = append(s.kv, headsOf(tr.K, tr.V))
+		x = out
+		if b == blockRoles {
+			continue
+		}
+		next := m.decodeRows(x, m.lay.reach)
+		s.reachAfter = append(s.reachAfter, m.vertexUnion(prefix, next))
+		if b >= firstMerge && equalSets(sets, next) && b < last-1 {
+			s.fixedPoint = true
+		}
+		sets = next
+	}
+	// The readout block only needs the edge tokens' keys and values: no
+	// later token reads the edge tokens' readout output.
+	ro := &m.Net.Blocks[last]
+	kv, err := projectKV(ro, x)
+	if err != nil {
+		return nil, fmt.Errorf("compiled: readout block: %w", err)
+	}
+	s.plan = append(s.plan, last)
+	s.kv = append(s.kv, kv)
+	return s, nil
+}
+
+// LayersRun returns the number of blocks the session runs per query.
+func (s *Session) LayersRun() int { return len(s.plan) }
+
+// FixedPoint reports whether the merge stage stopped early at a fixed
+// point.
+func (s *Session) FixedPoint() bool { return s.fixedPoint }
+
+// run computes the query tokens "Q s g P path…" after every block of the
+// plan and returns the residual stream of each block output [t×D], the
+// last one being the final state, together with each block's attention
+// weights per head [t×(prefix+t)].
+func (s *Session) run(start, goal int, path []int) ([]*tensor.Matrix[float64], [][]*tensor.Matrix[float64], error) {
+	m := s.m
+	if err := m.checkQuery(s.edges, start, goal, path); err != nil {
+		return nil, nil, err
+	}
+	tail := queryTokens(start, goal, path)
+	x := m.embed(tail, s.prefix)
+	var outs []*tensor.Matrix[float64]
+	var weights [][]*tensor.Matrix[float64]
+	for i, b := range s.plan {
+		out, w, err := extend(&m.Net.Blocks[b], x, s.kv[i])
+		if err != nil {
+			return nil, nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
+		}
+		outs = append(outs, out)
+		weights = append(weights, w)
+		x = out
+	}
+	return outs, weights, nil
+}
+
+// Answer runs the query on the session's graph and returns the scores of
+// the next vertex: Scores[v−1] is the readout coordinate next[v] of the
+// last token, 1 for every child of the current vertex from which the goal
+// is reachable and 0 for every other vertex.
+func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
+	outs, _, err := s.run(start, goal, path)
+	if err != nil {
+		return Answer{}, err
+	}
+	final := outs[len(outs)-1]
+	row := final.Row(final.Rows - 1)
+	l := s.m.lay
+	scores := append([]float64(nil), row[l.next:l.next+l.vertices]...)
+	return newAnswer(scores)
+}
+
+// extend runs block b on new tokens x [t×D] that come after the cached
+// tokens whose keys and values are kv, and returns the new tokens' output
+// [t×D] and attention weights per head. The new tokens attend to every
+// cached token and causally to each other; this is Block.Forward for the
+// last t rows of the sequence under prefixMask.
+func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
+	a := x
+	if b.LN1 != nil {
+		a = b.LN1.Forward(x)
+	}
+	mine, err := projectKV(b, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := b.Attn.Q.Forward(a)
+	if err != nil {
+		return nil, nil, fmt.Errorf("query projection: %w", err)
+	}
+	heads := make([]attention.Projections[float64], b.Attn.Heads)
+	dq := q.Cols / b.Attn.Heads
+	for h := range heads {
+		heads[h] = attention.Projections[float64]{
+			Q: columns(q, h*dq, (h+1)*dq),
+			K: stackRows(kv[h].k, mine[h].k),
+			V: stackRows(kv[h].v, mine[h].v),
+		}
+	}
+	scale := b.Attn.Scale
+	if scale == 0 {
+		scale = 1 / math.Sqrt(float64(dq))
+	}
+	res, err := attention.AttendHeads(heads, nil, attention.Options[float64]{
+		Scale: scale, Mask: attention.Mask[float64]{Causal: true}, KeepWeights: true,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := b.Attn.O.Forward(res.Concat)
+	if err != nil {
+		return nil, nil, fmt.Errorf("attention output projection: %w", err)
+	}
+	mid := add(x, out)
+	weights := make([]*tensor.Matrix[float64], len(res.Heads))
+	for h, r := range res.Heads {
+		weights[h] = r.Weights
+	}
+	if b.MLP == nil {
+		return mid, weights, nil
+	}
+	mi := mid
+	if b.LN2 != nil {
+		mi = b.LN2.Forward(mid)
+	}
+	hid, err := b.MLP.Up.Forward(mi)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MLP up projection: %w", err)
+	}
+	for i, v := range hid.Data {
+		hid.Data[i] = max(v, 0)
+	}
+	down, err := b.MLP.Down.Forward(hid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MLP down projection: %w", err)
+	}
+	return add(mid, down), weights, nil
+}
+
+// projectKV returns block b's keys and values of a, split into heads.
+func projectKV(b *nn.Block[float64], a *tensor.Matrix[float64]) ([]headKV, error) {
+	k, err := b.Attn.K.Forward(a)
+	if err != nil {
+		return nil, fmt.Errorf("key projection: %w", err)
+	}
+	v, err := b.Attn.V.Forward(a)
+	if err != nil {
+		return nil, fmt.Errorf("value projection: %w", err)
+	}
+	h := b.Attn.Heads
+	if h < 1 || k.Cols%h != 0 || v.Cols%h != 0 {
+		return nil, fmt.Errorf("attention widths %d and %d do not split into %d heads", k.Cols, v.Cols, h)
+	}
+	out := make([]headKV, h)
+	dk, dv := k.Cols/h, v.Cols/h
+	for i := range out {
+		out[i] = headKV{k: columns(k, i*dk, (i+1)*dk), v: columns(v, i*dv, (i+1)*dv)}
+	}
+	return out, nil
+}
+
+func headsOf(k, v []*tensor.Matrix[float64]) []headKV {
+	out := make([]headKV, len(k))
+	for i := range k {
+		out[i] = headKV{k: k[i], v: v[i]}
+	}
+	return out
+}
+
+// columns copies columns [lo, hi) of m.
+func columns(m *tensor.Matrix[float64], lo, hi int) *tensor.Matrix[float64] {
+	if lo == 0 && hi == m.Cols {
+		return m
+	}
+	c := tensor.New[float64](m.Rows, hi-lo)
+	for i := 0; i < m.Rows; i++ {
+		copy(c.Row(i), m.Row(i)[lo:hi])
+	}
+	return c
+}
+
+// stackRows returns a above b; both have the same number of columns.
+func stackRows(a, b *tensor.Matrix[float64]) *tensor.Matrix[float64] {
+	c := tensor.New[float64](a.Rows+b.Rows, b.Cols)
+	copy(c.Data, a.Data)
+	copy(c.Data[len(a.Data):], b.Data)
+	return c
+}
+
+func add(a, b *tensor.Matrix[float64]) *tensor.Matrix[float64] {
+	c := tensor.New[float64](a.Rows, a.Cols)
+	for i := range c.Data {
+		c.Data[i] = a.Data[i] + b.Data[i]
+	}
+	return c
+}

@@ -1,0 +1,185 @@
+package compiled
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"qkv/task"
+)
+
+// ErrNoPath reports that the goal cannot be reached from the start: the
+// model scored no next vertex.
+var ErrNoPath = errors.New("no path")
+
+// Result is the outcome of Search.
+type Result struct {
+	// First is the model's answer for the path prefix [start].
+	First Answer
+	// Next is the vertex the model picks first: the smallest vertex id in
+	// First.Correct, or 0 when First.Correct is empty.
+	Next int
+	// Path runs from start to goal, found by iterating the model; nil
+	// when the goal cannot be reached.
+	Path []int
+	// Runs counts the queries answered by the model; Backtracks counts
+	// the steps undone because every scored vertex was already on the
+	// path (possible only on graphs with cycles).
+	Runs, Backtracks int
+}
+
+// Search asks the model for the next vertex from start towards goal and
+// then iterates: it appends the picked vertex to the path prefix and asks
+// again, until the path reaches goal.
+//
+// The pick is the smallest scored vertex id that is not yet on the path.
+// Every scored vertex reaches the goal, so on a graph without cycles the
+// walk never meets a vertex twice and ends at the goal after at most V−1
+// steps. On a graph with cycles all scored vertices of a step can already
+// be on the path; Search then backtracks to the previous vertex and tries
+// its next scored vertex. This is depth-first search over vertices that
+// reach the goal, with every vertex expanded at most once, so it ends
+// after at most V queries with a simple path.
+//
+// When start equals goal the path is [start]. When the model scores no
+// vertex for [start], Search returns the Result (with Path nil) and an
+// error matching ErrNoPath.
+func (s *Session) Search(start, goal int) (*Result, error) {
+	first, err := s.Answer(start, goal, []int{start})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{First: first, Runs: 1}
+	if len(first.Correct) > 0 {
+		res.Next = first.Correct[0]
+	}
+	if start == goal {
+		res.Path = []int{start}
+		return res, nil
+	}
+	if len(first.Correct) == 0 {
+		return res, fmt.Errorf("%w from %d to %d", ErrNoPath, start, goal)
+	}
+
+	expanded := make([]bool, s.m.Vertices+1)
+	expanded[start] = true
+	path := []int{start}
+	options := [][]int{first.Correct}
+	for len(path) > 0 {
+		top := len(path) - 1
+		pick := 0
+		for len(options[top]) > 0 && pick == 0 {
+			w := options[top][0]
+			options[top] = options[top][1:]
+			if !expanded[w] {
+				pick = w
+			}
+		}
+		if pick == 0 {
+			path, options = path[:top], options[:top]
+			res.Backtracks++
+			continue
+		}
+		path = append(path, pick)
+		expanded[pick] = true
+		if pick == goal {
+			res.Path = path
+			return res, nil
+		}
+		if res.Runs > s.m.Vertices {
+			break
+		}
+		ans, err := s.Answer(start, goal, path)
+		if err != nil {
+			return nil, err
+		}
+		res.Runs++
+		options = append(options, slices.Clone(ans.Correct))
+	}
+	// Every scored vertex reaches the goal, so depth-first search over them
+	// cannot run dry; reaching this point means the model scored a vertex
+	// that does not reach the goal.
+	return res, fmt.Errorf("compiled: the iteration from %d found no path to %d after %d queries although the first query scored %v", start, goal, res.Runs, first.Correct)
+}
+
+// ReachRow is the reach of one vertex after one block.
+type ReachRow struct {
+	Vertex int
+	// Decoded is the size of the vertex's reach set read from the residual
+	// stream: the union of the sets of its tokens.
+	Decoded int
+	// True is the number of vertices within 2^k edges of the vertex,
+	// itself included, by breadth-first search.
+	True int
+}
+
+// ReachLayer is the reach table after one block: the load block (k = 0)
+// or merge block k.
+type ReachLayer struct {
+	K     int    // 0 after the load block, k after merge block k
+	Hops  int    // 2^k
+	Block string // the block's name
+	// Skipped reports a merge block after the fixed point: it was not run,
+	// and its sets equal those of the block before.
+	Skipped bool
+	Rows    []ReachRow
+}
+
+// ReachTable returns, for the load block and every merge block, each
+// vertex's decoded reach set size beside the number of vertices within
+// 2^k edges. Only vertices that occur in the edge list are listed.
+func (s *Session) ReachTable() []ReachLayer {
+	m := s.m
+	adj := adjacency(m.Vertices, s.edges)
+	present := make([]bool, m.Vertices)
+	for _, e := range s.edges {
+		present[e.From-1], present[e.To-1] = true, true
+	}
+	var out []ReachLayer
+	for k := 0; k <= m.MergeLayers; k++ {
+		layer := ReachLayer{K: k, Hops: 1 << k, Block: "load"}
+		if k > 0 {
+			layer.Block = m.LayerName(firstMerge + k - 1)
+		}
+		idx := k
+		if idx >= len(s.reachAfter) {
+			idx = len(s.reachAfter) - 1
+			layer.Skipped = true
+		}
+		for v := 1; v <= m.Vertices; v++ {
+			if !present[v-1] {
+				continue
+			}
+			layer.Rows = append(layer.Rows, ReachRow{
+				Vertex:  v,
+				Decoded: s.reachAfter[idx][v-1].count(),
+				True:    ball(adj, v, 1<<k),
+			})
+		}
+		out = append(out, layer)
+	}
+	return out
+}
+
+// SearchExample builds a model sized for ex and runs Search on it. The
+// model has one vertex id per id used by ex, and room for a path prefix
+// of up to V vertices.
+func SearchExample(ex *task.Example) (*Model, *Session, *Result, error) {
+	v := max(ex.Start, ex.Goal)
+	for _, e := range ex.Edges {
+		v = max(v, e.From, e.To)
+	}
+	for _, p := range ex.Path {
+		v = max(v, p)
+	}
+	m, err := New(v, 3*len(ex.Edges)+4+v)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sess, err := m.NewSession(ex.Edges)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, err := sess.Search(ex.Start, ex.Goal)
+	return m, sess, res, err
+}
