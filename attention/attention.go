@@ -40,9 +40,9 @@ type Options[T Float] struct {
 	Mask Mask[T]
 
 	// KeepScores and KeepWeights ask for S and A in the Result. A caller
-	// that leaves both false gets only Z, and the n_q×n_k matrices are
-	// never stored whole: each block of queries uses a small scratch row
-	// block that is reused.
+	// that leaves both false gets only Z from the streaming forward, which
+	// never stores the n_q×n_k matrices: it walks the keys in blocks with
+	// an online softmax, in scratch memory of a few blocks per goroutine.
 	KeepScores  bool
 	KeepWeights bool
 }
@@ -67,6 +67,10 @@ const queryBlock = 32
 // Attend computes scaled dot-product attention Z = softmax(Q·Kᵀ·scale)·V
 // for Q [n_q×d_k], K [n_k×d_k] and V [n_k×d_v]. It returns an error if the
 // shapes do not fit, an input holds NaN or Inf, or a score overflows.
+//
+// Without KeepScores and KeepWeights, and when no score can overflow
+// (see streamSafe), it runs the streaming forward of stream.go; otherwise
+// it computes blocks of queryBlock rows of S and A in full.
 func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], error) {
 	p, err := prepare(q, k, v, &opts)
 	if err != nil {
@@ -74,6 +78,11 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 	}
 
 	res := Result[T]{Output: tensor.New[T](p.nq, p.dv)}
+	if !opts.KeepScores && !opts.KeepWeights && streamSafe(p, q, k, &opts.Mask) {
+		attendStream(p, q, k, v, &opts.Mask, res.Output)
+		return res, nil
+	}
+
 	if opts.KeepScores {
 		res.Scores = tensor.New[T](p.nq, p.nk)
 	}
@@ -244,17 +253,9 @@ func softmaxRow[T Float](p problem, i int, row []T, mask *Mask[T], scores *tenso
 		return nil
 	}
 
-	// Exponentiate relative to the maximum, then normalise.
-	var sum T
-	for j, x := range row {
-		if x == negInf {
-			row[j] = 0
-			continue
-		}
-		e := T(math.Exp(float64(x - maxV)))
-		row[j] = e
-		sum += e
-	}
+	// Exponentiate relative to the maximum (masked entries, at -Inf,
+	// become exactly 0), then normalise.
+	sum := kernel.ExpShiftSum(row, maxV)
 	for j := range row {
 		row[j] /= sum
 	}

@@ -101,9 +101,9 @@ var (
 // pathAVX512 and pathAVX2 name the assembly paths.
 var (
 	pathAVX512 = &path{
-		name: "avx512",
-		f32:  arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512},
-		f64:  arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512},
+		name:     "avx512",
+		f32:      arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512},
+		f64:      arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512},
 		exp:      expShiftSumF32AVX512,
 		expLanes: 16,
 		max:      maxF32AVX512,
@@ -112,9 +112,9 @@ var (
 		fmaFlops: 384,
 	}
 	pathAVX2 = &path{
-		name: "avx2",
-		f32:  arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2},
-		f64:  arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2},
+		name:     "avx2",
+		f32:      arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2},
+		f64:      arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2},
 		exp:      expShiftSumF32AVX2,
 		expLanes: 8,
 		max:      maxF32AVX2,

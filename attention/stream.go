@@ -1,0 +1,343 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"unsafe"
+
+	"qkv/internal/kernel"
+	"qkv/internal/parallel"
+	"qkv/tensor"
+)
+
+// Block sizes of the streaming forward. A work item is streamQueryRows
+// queries; it walks the keys streamKeyCols at a time, so its scratch is a
+// streamQueryRows×streamKeyCols block of scores (64 KiB in float32) however
+// long the sequence is. Both sizes are multiples of every register tile of
+// package kernel.
+const (
+	streamQueryRows = 64
+	streamKeyCols   = 256
+)
+
+// streamMinWork is the multiply-add count of a whole call below which the
+// streaming forward runs on the calling goroutine: starting goroutines
+// costs more than they save.
+const streamMinWork = 1 << 18
+
+// streamJob is one attention problem prepared for the streaming forward.
+type streamJob[T Float] struct {
+	p       problem
+	q, v    *tensor.Matrix[T] // Q [n_q×d_k], V [n_k×d_v]
+	mask    *Mask[T]
+	kPacked *kernel.PackedB[T] // Kᵀ [d_k×n_k], packed
+	out     *tensor.Matrix[T]  // Z [n_q×d_v]
+}
+
+func (j *streamJob[T]) blocks() int { return (j.p.nq + streamQueryRows - 1) / streamQueryRows }
+
+// streamScratch is the per-goroutine working memory of one query block.
+type streamScratch[T Float] struct {
+	qPacked *kernel.PackedA[T]
+	qs      []T // scaled queries [rows×d_k]
+	s       []T // scores, then weights [rows×streamKeyCols]
+	o       []T // unnormalised output [rows×d_v]
+	m, l    []T // running row maximum and row sum of exp(s − m)
+}
+
+// AttendMany computes Attend for several independent problems, such as
+// the heads of a layer or the entries of a batch, and returns their
+// results in order. The work is split over (problem, block of queries)
+// pairs with a fixed partition, so results are bit-identical for any
+// GOMAXPROCS and equal to those of Attend one problem at a time. The
+// options apply to every problem.
+func AttendMany[T Float](problems []Projections[T], opts Options[T]) ([]Result[T], error) {
+	results := make([]Result[T], len(problems))
+	if opts.KeepScores || opts.KeepWeights {
+		for i, pr := range problems {
+			r, err := Attend(pr.Q, pr.K, pr.V, opts)
+			if err != nil {
+				return nil, fmt.Errorf("problem %d: %w", i, err)
+			}
+			results[i] = r
+		}
+		return results, nil
+	}
+
+	jobs := make([]*streamJob[T], len(problems))
+	for i, pr := range problems {
+		o := opts
+		p, err := prepare(pr.Q, pr.K, pr.V, &o)
+		if err != nil {
+			return nil, fmt.Errorf("problem %d: %w", i, err)
+		}
+		results[i].Output = tensor.New[T](p.nq, p.dv)
+		if !streamSafe(p, pr.Q, pr.K, &o.Mask) {
+			// Scores could overflow: the materialising path checks each.
+			r, err := Attend(pr.Q, pr.K, pr.V, o)
+			if err != nil {
+				return nil, fmt.Errorf("problem %d: %w", i, err)
+			}
+			results[i] = r
+			continue
+		}
+		jobs[i] = &streamJob[T]{p: p, q: pr.Q, v: pr.V, mask: &o.Mask, out: results[i].Output}
+	}
+	ks := make([]*tensor.Matrix[T], len(problems))
+	for i, pr := range problems {
+		ks[i] = pr.K
+	}
+	runStreamJobs(jobs, ks)
+	return results, nil
+}
+
+// attendStream computes Z for one problem whose scores cannot overflow.
+func attendStream[T Float](p problem, q, k, v *tensor.Matrix[T], mask *Mask[T], out *tensor.Matrix[T]) {
+	job := &streamJob[T]{p: p, q: q, v: v, mask: mask, out: out}
+	runStreamJobs([]*streamJob[T]{job}, []*tensor.Matrix[T]{k})
+}
+
+// runStreamJobs packs each job's K, then runs every (job, query block)
+// pair. Nil jobs are skipped.
+func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
+	type item struct{ job, block int }
+	var items []item
+	work := 0
+	for i, j := range jobs {
+		if j == nil || j.p.nq == 0 {
+			continue
+		}
+		for b := 0; b < j.blocks(); b++ {
+			items = append(items, item{i, b})
+		}
+		work += j.p.nq * j.p.nk * (j.p.dk + j.p.dv)
+	}
+	if len(items) == 0 {
+		return
+	}
+
+	pack := func(i int) {
+		if j := jobs[i]; j != nil && j.p.nq > 0 {
+			j.kPacked = kernel.PackBT(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, nil)
+		}
+	}
+	run := func(lo, hi int) {
+		ws := getScratch[T]()
+		defer putScratch(ws)
+		for _, it := range items[lo:hi] {
+			jobs[it.job].runBlock(it.block, ws)
+		}
+	}
+	if work < streamMinWork {
+		for i := range jobs {
+			pack(i)
+		}
+		run(0, len(items))
+		return
+	}
+	parallel.For(len(jobs), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			pack(i)
+		}
+	})
+	parallel.For(len(items), 1, run)
+}
+
+// runBlock computes output rows [b·streamQueryRows, …) of the job with the
+// online softmax: for each block of keys it updates the running maximum
+// m_i, the running sum l_i = Σ_j exp(s_ij − m_i) and the unnormalised
+// output o_i = Σ_j exp(s_ij − m_i)·v_j, rescaling l_i and o_i by
+// exp(m_old − m_new) whenever the maximum grows. Z = o_i / l_i at the end.
+func (j *streamJob[T]) runBlock(b int, ws *streamScratch[T]) {
+	p := j.p
+	lo := b * streamQueryRows
+	hi := min(lo+streamQueryRows, p.nq)
+	rows := hi - lo
+	ws.size(rows, p.dk, p.dv)
+
+	// Queries of the block, scaled once so that Q·Kᵀ is already S.
+	scale := T(p.scale)
+	for idx, x := range j.q.Data[lo*p.dk : hi*p.dk] {
+		ws.qs[idx] = x * scale
+	}
+	ws.qPacked = kernel.PackA(rows, p.dk, ws.qs, p.dk, ws.qPacked)
+
+	negInf := T(math.Inf(-1))
+	for r := 0; r < rows; r++ {
+		ws.m[r] = negInf
+		ws.l[r] = 0
+	}
+	clear(ws.o)
+
+	// With a causal mask, query i sees keys j ≤ i + n_k − n_q: keys past
+	// the last row's limit are skipped whole.
+	keyEnd := p.nk
+	if j.mask.Causal {
+		keyEnd = max(0, min(p.nk, hi-1+p.nk-p.nq+1))
+	}
+	for k0 := 0; k0 < keyEnd; k0 += streamKeyCols {
+		k1 := min(k0+streamKeyCols, keyEnd)
+		j.keyBlock(ws, lo, rows, k0, k1)
+	}
+
+	// Normalise; a row with no visible key stays zero.
+	for r := 0; r < rows; r++ {
+		out := j.out.Data[(lo+r)*p.dv : (lo+r+1)*p.dv]
+		if ws.l[r] == 0 {
+			clear(out)
+			continue
+		}
+		inv := 1 / ws.l[r]
+		for c, x := range ws.o[r*p.dv : (r+1)*p.dv] {
+			out[c] = x * inv
+		}
+	}
+}
+
+// keyBlock folds keys [k0, k1) into the running softmax of the block's
+// rows.
+func (j *streamJob[T]) keyBlock(ws *streamScratch[T], lo, rows, k0, k1 int) {
+	p := j.p
+	cols := k1 - k0
+	ld := streamKeyCols
+
+	// Scores S = (scale·Q)·Kᵀ for this block of keys.
+	kernel.GemmPacked(ws.qPacked, j.kPacked, k0, k1, ws.s, ld)
+
+	negInf := T(math.Inf(-1))
+	for r := 0; r < rows; r++ {
+		i := lo + r
+		row := ws.s[r*ld : r*ld+cols]
+		j.applyMask(i, k0, row)
+
+		// Online softmax update of row r.
+		rowMax := kernel.Max(row)
+		if rowMax == negInf {
+			clear(row) // no visible key in this block
+			continue
+		}
+		mNew := max(ws.m[r], rowMax)
+		sum := kernel.ExpShiftSum(row, mNew)
+		if ws.m[r] != mNew && ws.l[r] != 0 {
+			alpha := T(math.Exp(float64(ws.m[r] - mNew)))
+			ws.l[r] *= alpha
+			o := ws.o[r*p.dv : (r+1)*p.dv]
+			for c := range o {
+				o[c] *= alpha
+			}
+		}
+		ws.m[r] = mNew
+		ws.l[r] += sum
+	}
+
+	// O += P·V for this block of keys.
+	kernel.GemmNNAcc(rows, p.dv, cols, ws.s, ld, j.v.Data[k0*p.dv:], p.dv, ws.o, p.dv)
+}
+
+// applyMask adds the bias and sets masked entries of row, the scores of
+// query i against keys k0, k0+1, …, to -Inf.
+func (j *streamJob[T]) applyMask(i, k0 int, row []T) {
+	p, m := j.p, j.mask
+	negInf := T(math.Inf(-1))
+	if m.Bias != nil {
+		bias := m.Bias.Data[i*p.nk+k0:][:len(row)]
+		for c, b := range bias {
+			row[c] += b
+		}
+	}
+	if m.Allow != nil {
+		allow := m.Allow[i*p.nk+k0:][:len(row)]
+		for c, ok := range allow {
+			if !ok {
+				row[c] = negInf
+			}
+		}
+	}
+	if m.Causal {
+		// Keys past i + n_k − n_q are masked.
+		first := max(0, i+p.nk-p.nq+1-k0)
+		for c := first; c < len(row); c++ {
+			row[c] = negInf
+		}
+	}
+}
+
+// streamSafe reports whether no score of the problem can overflow, so the
+// streaming forward may skip the per-score check of the materialising
+// path. By the Cauchy–Schwarz inequality |s_ij| ≤ scale·‖q_i‖·‖k_j‖ +
+// |bias_ij|; the bound is computed in float64 and must stay below a
+// quarter of the largest finite T, which leaves room for rounding.
+func streamSafe[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) bool {
+	maxNorm := func(m *tensor.Matrix[T], rows, cols int) float64 {
+		best := 0.0
+		for i := 0; i < rows; i++ {
+			s := 0.0
+			for _, x := range m.Data[i*cols : (i+1)*cols] {
+				s += float64(x) * float64(x)
+			}
+			best = max(best, s)
+		}
+		return math.Sqrt(best)
+	}
+	bound := math.Abs(p.scale) * maxNorm(q, p.nq, p.dk) * maxNorm(k, p.nk, p.dk)
+	if mask.Bias != nil {
+		maxBias := 0.0
+		for _, b := range mask.Bias.Data {
+			if f := float64(b); !math.IsInf(f, -1) {
+				maxBias = max(maxBias, math.Abs(f))
+			}
+		}
+		bound += maxBias
+	}
+	var z T
+	limit := math.MaxFloat64
+	if unsafe.Sizeof(z) == 4 {
+		limit = math.MaxFloat32
+	}
+	return bound < limit/4
+}
+
+// size makes the scratch fit a block of rows queries.
+func (ws *streamScratch[T]) size(rows, dk, dv int) {
+	grow := func(s []T, n int) []T {
+		if cap(s) < n {
+			return make([]T, n)
+		}
+		return s[:n]
+	}
+	ws.qs = grow(ws.qs, rows*dk)
+	ws.s = grow(ws.s, rows*streamKeyCols)
+	ws.o = grow(ws.o, rows*dv)
+	ws.m = grow(ws.m, rows)
+	ws.l = grow(ws.l, rows)
+}
+
+var scratchPool32, scratchPool64 sync.Pool
+
+func getScratch[T Float]() *streamScratch[T] {
+	pool := scratchPoolFor[T]()
+	if pool != nil {
+		if ws, ok := pool.Get().(*streamScratch[T]); ok {
+			return ws
+		}
+	}
+	return &streamScratch[T]{}
+}
+
+func putScratch[T Float](ws *streamScratch[T]) {
+	if pool := scratchPoolFor[T](); pool != nil {
+		pool.Put(ws)
+	}
+}
+
+func scratchPoolFor[T Float]() *sync.Pool {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return &scratchPool32
+	case float64:
+		return &scratchPool64
+	}
+	return nil
+}
