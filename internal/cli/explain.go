@@ -58,6 +58,7 @@ The input is one of the demos (sharp, random) or four matrices read from
 			if err := opts.out.writeFiles(env, c); err != nil {
 				return err
 			}
+			fmt.Fprintf(env.Stdout, "# %s\n\n", c.Title)
 			return printExplanation(env, explainSteps(c))
 		},
 	}
@@ -238,7 +239,7 @@ func explainSteps(c *attentionCase) []explainStep {
 		{
 			Heading: "5. Attention weights",
 			Text: []string{
-				fmt.Sprintf("A = softmax(S) along each row %s: A_ij = exp(S_ij) / Σ_k exp(S_ik). Every entry is in (0, 1) and every row sums to 1 (largest deviation here %.1e), so row i is a distribution over the keys that query i reads.", shape(n, n), maxDev),
+				fmt.Sprintf("A = softmax(S) along each row %s: A_ij = exp(S_ij) / Σ_k exp(S_ik). Every entry is in [0, 1] and every row sums to 1 (largest deviation here %.1e), so row i is a distribution over the keys that query i reads.", shape(n, n), maxDev),
 			},
 			Matrices: []stepMatrix{
 				{"A = softmax(S)", c.Weights, c.Tokens, c.Tokens, weightMatrix},
@@ -258,16 +259,26 @@ func explainSteps(c *attentionCase) []explainStep {
 			Pre:     topKeysText(c),
 		},
 		{
-			Heading: "8. Shapes and memory",
+			Heading: "8. Shapes",
+			Text:    []string{fmt.Sprintf("n = %d tokens, d_model = %d, d_k = %d, d_v = %d.", n, dModel, dk, dv)},
+			Pre:     shapesText(n, dModel, dk, dv),
+		},
+		{
+			Heading: "9. Memory of the n×n matrices",
 			Text: []string{
-				fmt.Sprintf("S and A have one entry per pair of tokens, n×n, so their memory grows with the square of the sequence length: for n = %d in %s one n×n matrix takes %s. Per head and per layer:", n, dtype, formatBytes(float64(n)*float64(n)*float64(dtypeSize(dtype)))),
+				fmt.Sprintf("Q·Kᵀ, S and A have one entry per (query, key) pair, so their memory grows with the square of the sequence length n: for n = %d in %s one n×n matrix takes %s. The table gives the size of one such matrix, per head and per layer; this quadratic term is why attention costs O(n²) in time and memory.", n, dtype, formatBytes(float64(n)*float64(n)*float64(dtypeSize(dtype)))),
 			},
-			Pre: shapesText(n, dModel, dk, dv) + "\n" + memoryText(n),
+			Pre: memoryText(n),
 		},
 	}
 }
 
-// topKeysText lists, for each query, the key with the largest weight.
+// tieTol is the weight difference below which two keys count as tied
+// for the largest weight.
+const tieTol = 1e-12
+
+// topKeysText lists, for each query, the key with the largest weight, and
+// how many other keys tie with it.
 func topKeysText(c *attentionCase) string {
 	var b bytes.Buffer
 	w := tabwriter.NewWriter(&b, 0, 0, 1, ' ', 0)
@@ -279,7 +290,17 @@ func topKeysText(c *attentionCase) string {
 				best = j
 			}
 		}
-		fmt.Fprintf(w, "%s\t→ %s\t%5.1f %%\n", tok, c.Tokens[best], 100*row[best])
+		ties := 0
+		for j, v := range row {
+			if j != best && row[best]-v <= tieTol {
+				ties++
+			}
+		}
+		note := ""
+		if ties > 0 {
+			note = fmt.Sprintf("\t(tied with %d other keys)", ties)
+		}
+		fmt.Fprintf(w, "%s\t→ %s\t%5.1f %%%s\n", tok, c.Tokens[best], 100*row[best], note)
 	}
 	w.Flush()
 	return b.String()
@@ -319,12 +340,12 @@ func memoryText(n int) string {
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "n\tentries n²\tfloat32\tfloat64\t")
 	for _, k := range ns {
-		entries := float64(k) * float64(k)
+		entries := int64(k) * int64(k)
 		mark := ""
 		if k == n {
 			mark = "  ← this input"
 		}
-		fmt.Fprintf(w, "%d\t%.4g\t%s\t%s\t%s\n", k, entries, formatBytes(4*entries), formatBytes(8*entries), mark)
+		fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\n", k, entries, formatBytes(4*float64(entries)), formatBytes(8*float64(entries)), mark)
 	}
 	w.Flush()
 	return b.String()
@@ -357,7 +378,10 @@ func printExplanation(env *Env, steps []explainStep) error {
 		if i > 0 {
 			fmt.Fprintln(env.Stdout)
 		}
-		fmt.Fprintf(env.Stdout, "## %s\n\n", s.Heading)
+		fmt.Fprintf(env.Stdout, "## %s\n", s.Heading)
+		if len(s.Text) > 0 {
+			fmt.Fprintln(env.Stdout)
+		}
 		for _, t := range s.Text {
 			fmt.Fprintln(env.Stdout, t)
 		}
