@@ -83,12 +83,21 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	}
 
 	// Pass 1, over blocks of queries: dS and dQ depend only on the
-	// block's own rows.
+	// block's own rows, so each block also checks its rows of the weights
+	// and of the results. Errors are kept per block and the first in row
+	// order is returned, the one BackwardReference reports.
 	serial := p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
 	causal := opts.Mask.Causal
+	queryErrs := make([]error, (p.nq+backwardQueryBlock-1)/backwardQueryBlock)
 	queryPass := func(lo, hi int) {
 		for b := lo; b < hi; b += backwardQueryBlock {
-			scoreGradBlock(p, causal, b, min(b+backwardQueryBlock, hi), q, k, v, weights, dOut, ds, g.DQ)
+			end := min(b+backwardQueryBlock, hi)
+			if err := checkWeightRows(p, weights, &opts.Mask, b, end); err != nil {
+				queryErrs[b/backwardQueryBlock] = err
+				continue
+			}
+			scoreGradBlock(p, causal, b, end, q, k, v, weights, dOut, ds, g.DQ)
+			queryErrs[b/backwardQueryBlock] = checkGradRows(&g, true, b, end)
 		}
 	}
 	if serial {
@@ -96,12 +105,18 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	} else {
 		parallel.For(p.nq, backwardQueryBlock, queryPass)
 	}
+	if err := firstError(queryErrs); err != nil {
+		return Grads[T]{}, err
+	}
 
 	// Pass 2, over blocks of keys: dK and dV sum over all queries, so each
 	// block of key rows is finished by one goroutine.
+	keyErrs := make([]error, (p.nk+backwardKeyBlock-1)/backwardKeyBlock)
 	keyPass := func(lo, hi int) {
 		for b := lo; b < hi; b += backwardKeyBlock {
-			keyGradBlock(p, causal, b, min(b+backwardKeyBlock, hi), q, weights, dOut, ds, &g)
+			end := min(b+backwardKeyBlock, hi)
+			keyGradBlock(p, causal, b, end, q, weights, dOut, ds, &g)
+			keyErrs[b/backwardKeyBlock] = checkGradRows(&g, false, b, end)
 		}
 	}
 	if serial {
@@ -109,11 +124,19 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	} else {
 		parallel.For(p.nk, backwardKeyBlock, keyPass)
 	}
-
-	if err := checkGrads(&g); err != nil {
+	if err := firstError(keyErrs); err != nil {
 		return Grads[T]{}, err
 	}
 	return g, nil
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ. Under
@@ -172,8 +195,9 @@ func scaleSlice[T Float](x []T, s T) {
 	}
 }
 
-// prepareBackward validates the arguments of Backward and
-// BackwardReference and resolves the scale the way Attend does.
+// prepareBackward validates the shapes and values of the arguments of
+// Backward and BackwardReference, except the weights, which checkWeightRows
+// checks block by block. It resolves the scale the way Attend does.
 func prepareBackward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts *Options[T]) (problem, error) {
 	p, err := prepare(q, k, v, opts)
 	if err != nil {
@@ -194,9 +218,6 @@ func prepareBackward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts *Op
 	if err := tensor.CheckFinite("attention: dOut", dOut); err != nil {
 		return problem{}, err
 	}
-	if err := checkWeights(p, weights, &opts.Mask); err != nil {
-		return problem{}, err
-	}
 	return p, nil
 }
 
@@ -209,31 +230,50 @@ const (
 	weightSumTol64 = 1e-9
 )
 
-// checkWeights checks that weights is a row-softmax that agrees with mask.
-func checkWeights[T Float](p problem, weights *tensor.Matrix[T], mask *Mask[T]) error {
+// checkWeightRows checks that rows [lo, hi) of weights are a row-softmax
+// that agrees with mask.
+func checkWeightRows[T Float](p problem, weights *tensor.Matrix[T], mask *Mask[T], lo, hi int) error {
 	tol := weightSumTol64
 	var zero T
 	if _, ok := any(zero).(float32); ok {
 		tol = weightSumTol32
 	}
-	for i := 0; i < p.nq; i++ {
+	for i := lo; i < hi; i++ {
 		row := weights.Row(i)
+
+		// Mask.allowed for this row, with the per-entry work hoisted.
+		visible := p.nk
+		if mask.Causal {
+			visible = min(max(i+1+p.nk-p.nq, 0), p.nk)
+		}
+		var allowRow []bool
+		if mask.Allow != nil {
+			allowRow = mask.Allow[i*p.nk : (i+1)*p.nk]
+		}
+		var biasRow []T
+		if mask.Bias != nil {
+			biasRow = mask.Bias.Row(i)
+		}
+
 		sum := 0.0
 		open := false
 		for j, a := range row {
-			f := float64(a)
-			if math.IsNaN(f) || f < 0 || f > 1 {
-				return fmt.Errorf("attention: weights have %v at row %d, column %d; attention weights lie in [0, 1], so pass Result.Weights, not the scores", f, i, j)
+			if !(a >= 0 && a <= 1) {
+				return fmt.Errorf("attention: weights have %v at row %d, column %d; attention weights lie in [0, 1], so pass Result.Weights, not the scores", a, i, j)
 			}
-			if !mask.allowed(i, j, p.nq, p.nk) {
+			masked := j >= visible ||
+				(allowRow != nil && !allowRow[j]) ||
+				(biasRow != nil && math.IsInf(float64(biasRow[j]), -1))
+			if masked {
 				if a != 0 {
-					return fmt.Errorf("attention: weights have %v at row %d, column %d, which the mask excludes; pass the mask of the forward pass", f, i, j)
+					return fmt.Errorf("attention: weights have %v at row %d, column %d, which the mask excludes; pass the mask of the forward pass", a, i, j)
 				}
 				continue
 			}
 			open = true
-			sum += f
+			sum += float64(a)
 		}
+
 		want := 0.0
 		if open {
 			want = 1
@@ -245,29 +285,47 @@ func checkWeights[T Float](p problem, weights *tensor.Matrix[T], mask *Mask[T]) 
 	return nil
 }
 
-// checkGrads returns an error naming the first non-finite gradient entry.
-// Finite inputs can still overflow in the products.
-func checkGrads[T Float](g *Grads[T]) error {
-	for _, m := range []struct {
-		name string
-		m    *tensor.Matrix[T]
-	}{{"dQ", g.DQ}, {"dK", g.DK}, {"dV", g.DV}, {"dBias", g.DBias}} {
-		if m.m == nil {
-			continue
+// checkGradRows returns an error naming the first non-finite entry in rows
+// [lo, hi) of the query-side gradients dQ and dBias (queries true) or of
+// the key-side gradients dK and dV. Finite inputs can still overflow in the
+// products.
+func checkGradRows[T Float](g *Grads[T], queries bool, lo, hi int) error {
+	var grads []namedMatrix[T]
+	if queries {
+		if g.DBias != nil {
+			grads = append(grads, namedMatrix[T]{"dBias", g.DBias})
 		}
-		if err := checkFiniteGrad(m.name, m.m); err != nil {
+		grads = append(grads, namedMatrix[T]{"dQ", g.DQ})
+	} else {
+		grads = append(grads, namedMatrix[T]{"dK", g.DK}, namedMatrix[T]{"dV", g.DV})
+	}
+	for _, gr := range grads {
+		if err := checkFiniteRows(gr.name, gr.m, lo, hi); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// namedMatrix pairs a matrix with its name in error messages.
+type namedMatrix[T Float] struct {
+	name string
+	m    *tensor.Matrix[T]
+}
+
 // checkFiniteGrad returns an error naming the first non-finite entry of
 // the gradient m.
 func checkFiniteGrad[T Float](name string, m *tensor.Matrix[T]) error {
-	for idx, x := range m.Data {
+	return checkFiniteRows(name, m, 0, m.Rows)
+}
+
+// checkFiniteRows returns an error naming the first non-finite entry in
+// rows [lo, hi) of the gradient m.
+func checkFiniteRows[T Float](name string, m *tensor.Matrix[T], lo, hi int) error {
+	for idx, x := range m.Data[lo*m.Cols : hi*m.Cols] {
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
+			idx += lo * m.Cols
 			return fmt.Errorf("attention: gradient %s %v overflows to %v at row %d, column %d; rescale dOut or the inputs", name, m.Shape(), f, idx/m.Cols, idx%m.Cols)
 		}
 	}

@@ -10,6 +10,9 @@ func BackwardReference[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts O
 	if err != nil {
 		return Grads[T]{}, err
 	}
+	if err := checkWeightRows(p, weights, &opts.Mask, 0, p.nq); err != nil {
+		return Grads[T]{}, err
+	}
 	dq := tensor.New[T](p.nq, p.dk)
 	dk := tensor.New[T](p.nk, p.dk)
 	dv := tensor.New[T](p.nk, p.dv)
@@ -73,7 +76,10 @@ func BackwardReference[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts O
 	if opts.Mask.Bias != nil {
 		g.DBias = ds // S = … + bias gives dBias = dS
 	}
-	if err := checkGrads(&g); err != nil {
+	if err := checkGradRows(&g, true, 0, p.nq); err != nil {
+		return Grads[T]{}, err
+	}
+	if err := checkGradRows(&g, false, 0, p.nk); err != nil {
 		return Grads[T]{}, err
 	}
 	return g, nil

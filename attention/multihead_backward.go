@@ -108,19 +108,13 @@ func (m MultiHead[T]) BackwardCross(xq, xkv *tensor.Matrix[T], res MultiResult[T
 		}
 	}
 
-	for _, c := range []struct {
-		name string
-		m    *tensor.Matrix[T]
-	}{{"dXq", g.DXq}, {"dXkv", g.DXkv}} {
+	for _, c := range []namedMatrix[T]{{"dXq", g.DXq}, {"dXkv", g.DXkv}} {
 		if err := checkFiniteGrad(c.name, c.m); err != nil {
 			return MultiGrads[T]{}, err
 		}
 	}
 	for i, hg := range g.Heads {
-		for _, c := range []struct {
-			name string
-			m    *tensor.Matrix[T]
-		}{{"dW_Q", hg.DWQ}, {"dW_K", hg.DWK}, {"dW_V", hg.DWV}} {
+		for _, c := range []namedMatrix[T]{{"dW_Q", hg.DWQ}, {"dW_K", hg.DWK}, {"dW_V", hg.DWV}} {
 			if err := checkFiniteGrad(fmt.Sprintf("head %d %s", i, c.name), c.m); err != nil {
 				return MultiGrads[T]{}, err
 			}
@@ -140,10 +134,7 @@ func (m MultiHead[T]) checkBackward(xq, xkv *tensor.Matrix[T], res MultiResult[T
 	if len(res.Projections) != len(m.Heads) {
 		return fmt.Errorf("attention: result has %d heads' projections but the layer has %d heads; pass the result of this layer's forward pass", len(res.Projections), len(m.Heads))
 	}
-	for _, in := range []struct {
-		name string
-		m    *tensor.Matrix[T]
-	}{{"X", xq}, {"X (keys and values)", xkv}} {
+	for _, in := range []namedMatrix[T]{{"X", xq}, {"X (keys and values)", xkv}} {
 		if err := tensor.CheckFinite("attention: "+in.name, in.m); err != nil {
 			return err
 		}
@@ -194,10 +185,7 @@ func BackwardHeads[T Float](res MultiResult[T], wo, dOut *tensor.Matrix[T], opts
 		if g.DWO, err = tensor.MatMul(tensor.Transpose(res.Concat), dOut); err != nil {
 			return MultiGrads[T]{}, err
 		}
-		for _, c := range []struct {
-			name string
-			m    *tensor.Matrix[T]
-		}{{"dConcat", g.DConcat}, {"dW_O", g.DWO}} {
+		for _, c := range []namedMatrix[T]{{"dConcat", g.DConcat}, {"dW_O", g.DWO}} {
 			if err := checkFiniteGrad(c.name, c.m); err != nil {
 				return MultiGrads[T]{}, err
 			}
