@@ -402,16 +402,7 @@ func printExplanation(env *Env, steps []explainStep) error {
 // writeCaseReport writes the walkthrough of c, with its figures, as a
 // self-contained HTML page.
 func writeCaseReport(env *Env, path string, c *attentionCase) error {
-	report := caseReport(c)
-	var buf bytes.Buffer
-	if err := report.WriteHTML(&buf); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "wrote %s\n", path)
-	return nil
+	return writeReport(env, path, caseReport(c))
 }
 
 // caseReport turns the walkthrough of c into a report with the S, A, Z

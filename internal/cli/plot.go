@@ -13,7 +13,6 @@ import (
 
 	"qkv/npy"
 	"qkv/tensor"
-	"qkv/viz"
 )
 
 func init() { register(newPlotCmd) }
@@ -94,42 +93,18 @@ func runPlot(env *Env, o *plotOptions) error {
 		return err
 	}
 
-	fig := &viz.AttentionFigure{
-		Title:       fmt.Sprintf("attention from %s", o.in),
-		Tokens:      queries,
-		KeyTokens:   keys,
-		OutputTitle: "output (output.npy)",
+	// output.npy is one head's A·V only when there is one head; with
+	// several it holds the concatenated heads, multiplied by W_O if given.
+	outputTitle := "output (output.npy)"
+	if heads > 1 {
+		outputTitle = "output (output.npy): concatenated heads, after W_O if given"
 	}
-	for h := 0; h < heads; h++ {
-		hm := viz.HeadMatrices{}
-		if heads > 1 {
-			hm.Name = fmt.Sprintf("head %d", h)
-		}
-		if arrays.scores != nil {
-			hm.Scores = arrays.scores[h]
-		}
-		if arrays.weights != nil {
-			hm.Weights = arrays.weights[h]
-		}
-		if heads == 1 {
-			hm.Output = arrays.output
-		}
-		fig.Heads = append(fig.Heads, hm)
+	fig, out := headFigures(fmt.Sprintf("attention from %s", o.in), arrays.scores, arrays.weights, arrays.output, outputTitle, heads == 1, queries, keys)
+	figs := []namedFigure{{"attention", fig}}
+	if out != nil {
+		figs = append(figs, namedFigure{"output", out})
 	}
-	if err := writeFigures(env, o.render.plotDir, "attention", fig, o.render.formats); err != nil {
-		return err
-	}
-	if heads > 1 && arrays.output != nil {
-		scale := viz.DivergingFor(arrays.output.Data)
-		out := &viz.Heatmap{
-			Title: "output (output.npy): concatenated heads, after W_O if given", Values: arrays.output, Scale: &scale,
-			RowLabels: queries, XLabel: "output dimension", YLabel: "query (from)",
-		}
-		if err := writeFigures(env, o.render.plotDir, "output", out, o.render.formats); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeFigures(env, o.render.plotDir, o.render.formats, figs...)
 }
 
 // parseTokens splits a comma-separated label list and checks that it has

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,7 @@ func (r *renderFlags) validate() error {
 // Figures are all written or none is.
 func (r *renderFlags) writeFiles(env *Env, c *attentionCase) error {
 	if r.plotDir != "" {
-		if err := writeFigures(env, r.plotDir, "attention", caseFigure(c), r.formats); err != nil {
+		if err := writeFigures(env, r.plotDir, r.formats, namedFigure{"attention", caseFigure(c)}); err != nil {
 			return err
 		}
 	}
@@ -77,32 +78,46 @@ func caseFigure(c *attentionCase) *viz.AttentionFigure {
 	}
 }
 
-// writeFigures renders fig in each format to dir/base.<format>, writing
-// all files or none, and names each written file on stderr.
-func writeFigures(env *Env, dir, base string, fig viz.Figure, formats []viz.Format) error {
-	files, err := newFileSet(dir)
+// namedFigure is a figure and the base name of its files.
+type namedFigure struct {
+	base string
+	fig  viz.Figure
+}
+
+// writeFigures renders each figure in each format to dir/<base>.<format>,
+// writing all files or none, and names each written file on stderr.
+func writeFigures(env *Env, dir string, formats []viz.Format, figs ...namedFigure) error {
+	// Render everything before touching the directory, so invalid data
+	// leaves no trace.
+	type rendered struct {
+		name string
+		data []byte
+	}
+	var files []rendered
+	for _, nf := range figs {
+		for _, f := range formats {
+			data, err := viz.Render(nf.fig, f)
+			if err != nil {
+				return err
+			}
+			files = append(files, rendered{nf.base + "." + string(f), data})
+		}
+	}
+	set, err := newFileSet(dir)
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, f := range formats {
-		data, err := viz.Render(fig, f)
-		if err != nil {
-			files.Abort()
+	for _, f := range files {
+		if err := set.Add(f.name, f.data); err != nil {
+			set.Abort()
 			return err
 		}
-		name := base + "." + string(f)
-		if err := files.Add(name, data); err != nil {
-			files.Abort()
-			return err
-		}
-		names = append(names, filepath.Join(dir, name))
 	}
-	if err := files.Commit(); err != nil {
+	if err := set.Commit(); err != nil {
 		return err
 	}
-	for _, n := range names {
-		fmt.Fprintf(env.Stderr, "wrote %s\n", n)
+	for _, f := range files {
+		fmt.Fprintf(env.Stderr, "wrote %s\n", filepath.Join(dir, f.name))
 	}
 	return nil
 }
@@ -167,5 +182,140 @@ func printCase(env *Env, c *attentionCase) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// headFigures builds the figures of a multi-head result: one row of S and
+// A panels per head, with the output in the same row when there is one
+// head and the output is that head's A·V (outputIsAV), and as a separate
+// heatmap otherwise. Any of scores, weights and output may be nil; the
+// separate heatmap is nil when it is not needed.
+func headFigures(title string, scores, weights []*tensor.Matrix[float64], output *tensor.Matrix[float64], outputTitle string, outputIsAV bool, queries, keys []string) (*viz.AttentionFigure, *viz.Heatmap) {
+	heads := max(len(scores), len(weights))
+	fig := &viz.AttentionFigure{Title: title, Tokens: queries, KeyTokens: keys, OutputTitle: outputTitle}
+	inRow := heads == 1 && outputIsAV
+	for h := 0; h < heads; h++ {
+		hm := viz.HeadMatrices{}
+		if heads > 1 {
+			hm.Name = fmt.Sprintf("head %d", h)
+		}
+		if scores != nil {
+			hm.Scores = scores[h]
+		}
+		if weights != nil {
+			hm.Weights = weights[h]
+		}
+		if inRow {
+			hm.Output = output
+		}
+		fig.Heads = append(fig.Heads, hm)
+	}
+	if inRow || output == nil {
+		return fig, nil
+	}
+	scale := viz.DivergingFor(output.Data)
+	return fig, &viz.Heatmap{
+		Title: outputTitle, Values: output, Scale: &scale,
+		RowLabels: queries, XLabel: "output dimension", YLabel: "query (from)",
+	}
+}
+
+// writeAttendViews writes the figures and the report of a qkv attend run
+// that the flags request.
+func (r *renderFlags) writeAttendViews(env *Env, run *attendRun) error {
+	if r.plotDir == "" && r.htmlFile == "" {
+		return nil
+	}
+	if run.numQueries == 0 || run.numKeys == 0 {
+		return fmt.Errorf("nothing to draw: n_q = %d and n_k = %d; --plot and --html need at least one query and one key", run.numQueries, run.numKeys)
+	}
+	var scores, weights []*tensor.Matrix[float64]
+	for _, h := range run.Result.Heads {
+		scores = append(scores, h.Scores)
+		weights = append(weights, h.Weights)
+	}
+	queries, keys := attendLabels("q", run.numQueries), attendLabels("k", run.numKeys)
+	outputTitle := "output Z = A·V"
+	switch {
+	case run.In.WO != nil:
+		outputTitle = "output Concat·W_O"
+	case run.numHeads > 1:
+		outputTitle = "output: concatenated heads"
+	}
+	title := fmt.Sprintf("qkv attend: %d head(s), n_q = %d, n_k = %d, d_k = %d", run.numHeads, run.numQueries, run.numKeys, run.dim)
+	fig, out := headFigures(title, scores, weights, run.Result.Output, outputTitle, run.In.WO == nil, queries, keys)
+	figs := []namedFigure{{"attention", fig}}
+	if out != nil {
+		figs = append(figs, namedFigure{"output", out})
+	}
+
+	if r.plotDir != "" {
+		if err := writeFigures(env, r.plotDir, r.formats, figs...); err != nil {
+			return err
+		}
+	}
+	if r.htmlFile == "" {
+		return nil
+	}
+	return writeAttendReport(env, r.htmlFile, run, title, figs, queries, keys)
+}
+
+// writeAttendReport writes an HTML page with the inputs, each head's S and
+// A, the output, and the figures.
+func writeAttendReport(env *Env, path string, run *attendRun, title string, figs []namedFigure, queries, keys []string) error {
+	var files []string
+	for _, name := range []string{"X", "W_Q", "W_K", "W_V", "Q", "K", "V", "W_O", "mask"} {
+		if p, ok := run.In.Files[name]; ok {
+			files = append(files, fmt.Sprintf("%s: %s", name, p))
+		}
+	}
+	mask := "none"
+	if run.In.Causal {
+		mask = "causal"
+	} else if p, ok := run.In.Files["mask"]; ok {
+		mask = p
+	}
+	report := &viz.Report{
+		Title: title,
+		Intro: []string{
+			fmt.Sprintf("Scaled dot-product attention Z = softmax(Q·Kᵀ·scale)·V with scale = %.6g, computed in %s, mask %s. Rows are queries (from), columns keys (to); masked scores are −∞ and drawn grey.", run.Scale, run.In.DType, mask),
+		},
+		Sections: []viz.Section{{Heading: "Inputs", Pre: strings.Join(files, "\n")}},
+	}
+	for h, res := range run.Result.Heads {
+		s := viz.DivergingFor(res.Scores.Data)
+		w := viz.WeightScale()
+		report.Sections = append(report.Sections, viz.Section{
+			Heading: fmt.Sprintf("Head %d", h),
+			Matrices: []viz.MatrixTable{
+				{Caption: "scores S", Values: res.Scores, RowLabels: queries, ColLabels: keys, Scale: &s},
+				{Caption: "weights A = softmax(S)", Values: res.Weights, RowLabels: queries, ColLabels: keys, Scale: &w},
+			},
+		})
+	}
+	out := run.Result.Output
+	outScale := viz.DivergingFor(out.Data)
+	report.Sections = append(report.Sections, viz.Section{
+		Heading:  "Output",
+		Matrices: []viz.MatrixTable{{Caption: "output", Values: out, RowLabels: queries, ColLabels: dimLabels(out.Cols), Scale: &outScale}},
+	})
+	figures := viz.Section{Heading: "Figures", PageBreak: true}
+	for _, f := range figs {
+		figures.Figures = append(figures.Figures, f.fig)
+	}
+	report.Sections = append(report.Sections, figures)
+	return writeReport(env, path, report)
+}
+
+// writeReport renders report and writes it to path atomically.
+func writeReport(env *Env, path string, report *viz.Report) error {
+	var buf bytes.Buffer
+	if err := report.WriteHTML(&buf); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "wrote %s\n", path)
 	return nil
 }
