@@ -778,6 +778,10 @@ func attendLabels(prefix string, n int) []string {
 // writeAttendTable writes m as right-aligned columns with four significant
 // digits, headed by the column labels.
 func writeAttendTable(b *bytes.Buffer, m *tensor.Matrix[float64], rows, cols []string) {
+	if m.Rows == 0 || m.Cols == 0 {
+		b.WriteString("  (empty)\n")
+		return
+	}
 	cells := make([]string, len(m.Data))
 	width := 0
 	for _, c := range cols {

@@ -437,3 +437,16 @@ func TestAttendOverflowLeavesNoFiles(t *testing.T) {
 		t.Errorf("output directory has %d entries, want none", len(entries))
 	}
 }
+
+func TestAttendSummaryOfNoTokens(t *testing.T) {
+	dir := t.TempDir()
+	x := saveAttendNPY(t, dir, "x.npy", []int{0, 2}, []float64{})
+	w := saveAttendNPY(t, dir, "w.npy", []int{2, 2}, []float64{1, 0, 0, 1})
+	code, stdout, stderr := runAttendCLI("attend", "--x", x, "--wq", w, "--wk", w, "--wv", w)
+	if code != exitOK {
+		t.Fatalf("exit status %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "n_q = 0, n_k = 0") || !strings.Contains(stdout, "(empty)") {
+		t.Errorf("summary of zero tokens lacks the shapes or (empty):\n%s", stdout)
+	}
+}
