@@ -255,6 +255,24 @@ func checkWeightRows[T Float](p problem, weights *tensor.Matrix[T], mask *Mask[T
 			biasRow = mask.Bias.Row(i)
 		}
 
+		// Without Allow or Bias the visible entries form a prefix of the
+		// row, which sumUnitInterval checks without per-entry mask tests.
+		if allowRow == nil && biasRow == nil {
+			sum, bad := sumUnitInterval(row[:visible])
+			if bad >= 0 {
+				return fmt.Errorf("attention: weights have %v at row %d, column %d; attention weights lie in [0, 1], so pass Result.Weights, not the scores", row[bad], i, bad)
+			}
+			for j := visible; j < p.nk; j++ {
+				if row[j] != 0 {
+					return fmt.Errorf("attention: weights have %v at row %d, column %d, which the mask excludes; pass the mask of the forward pass", row[j], i, j)
+				}
+			}
+			if err := checkRowSum(i, sum, visible > 0, tol); err != nil {
+				return err
+			}
+			continue
+		}
+
 		sum := 0.0
 		open := false
 		for j, a := range row {
@@ -274,15 +292,49 @@ func checkWeightRows[T Float](p problem, weights *tensor.Matrix[T], mask *Mask[T
 			sum += float64(a)
 		}
 
-		want := 0.0
-		if open {
-			want = 1
-		}
-		if math.Abs(sum-want) > tol {
-			return fmt.Errorf("attention: weights row %d sums to %v, want %v; pass Result.Weights from Attend with the same mask", i, sum, want)
+		if err := checkRowSum(i, sum, open, tol); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// checkRowSum checks that row i of the weights sums to 1 within tol, or
+// to 0 when the row has no unmasked key (open false).
+func checkRowSum(i int, sum float64, open bool, tol float64) error {
+	want := 0.0
+	if open {
+		want = 1
+	}
+	if math.Abs(sum-want) > tol {
+		return fmt.Errorf("attention: weights row %d sums to %v, want %v; pass Result.Weights from Attend with the same mask", i, sum, want)
+	}
+	return nil
+}
+
+// sumUnitInterval returns the sum of x in float64 and the index of the
+// first element outside [0, 1] (NaN included), or -1 if there is none.
+// Four partial sums keep the additions from waiting on each other.
+func sumUnitInterval[T Float](x []T) (float64, int) {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a0, a1, a2, a3 := x[i], x[i+1], x[i+2], x[i+3]
+		if !(a0 >= 0 && a0 <= 1 && a1 >= 0 && a1 <= 1 && a2 >= 0 && a2 <= 1 && a3 >= 0 && a3 <= 1) {
+			break
+		}
+		s0 += float64(a0)
+		s1 += float64(a1)
+		s2 += float64(a2)
+		s3 += float64(a3)
+	}
+	for ; i < len(x); i++ {
+		if !(x[i] >= 0 && x[i] <= 1) {
+			return 0, i
+		}
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3), -1
 }
 
 // checkGradRows returns an error naming the first non-finite entry in rows

@@ -348,6 +348,13 @@ func TestBackwardErrors(t *testing.T) {
 	dOut := gradRandom(r, 3, 5)
 	withNaN := dOut.Clone()
 	withNaN.Set(1, 2, math.NaN())
+	nanWeights := fwd.Weights.Clone()
+	nanWeights.Set(2, 3, math.NaN())
+	causalOver := causalWeightsOverOne(t, q, k, v)
+	allowAll := make([]bool, 3*4)
+	for i := range allowAll {
+		allowAll[i] = true
+	}
 	huge := dOut.Clone()
 	for i := range huge.Data {
 		huge.Data[i] = 1e308
@@ -367,6 +374,8 @@ func TestBackwardErrors(t *testing.T) {
 		{"K columns", q, gradRandom(r, 4, 3), v, fwd.Weights, dOut, Options[float64]{}, "K [4×3]"},
 		{"NaN in dOut", q, k, v, fwd.Weights, withNaN, Options[float64]{}, "NaN at row 1, column 2"},
 		{"scores as weights", q, k, v, fwd.Scores, dOut, Options[float64]{}, "Result.Weights"},
+		{"NaN in weights", q, k, v, nanWeights, dOut, Options[float64]{}, "NaN at row 2, column 3"},
+		{"weight above 1 under mask", q, k, v, causalOver, dOut, Options[float64]{Mask: Mask[float64]{Allow: allowAll}}, "2 at row 1, column 0"},
 		{"mask differs", q, k, v, fwd.Weights, dOut, Options[float64]{Mask: Mask[float64]{Causal: true}}, "mask excludes"},
 		{"mask missing", q, k, v, emptyRow, dOut, Options[float64]{}, "row 0 sums to 0, want 1"},
 		{"allow length", q, k, v, fwd.Weights, dOut, Options[float64]{Mask: Mask[float64]{Allow: make([]bool, 5)}}, "5 entries"},
@@ -388,6 +397,18 @@ func TestBackwardErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// causalWeightsOverOne returns causal weights of Q, K and V with entry
+// (1, 0) set to 2.
+func causalWeightsOverOne(t *testing.T, q, k, v *tensor.Matrix[float64]) *tensor.Matrix[float64] {
+	t.Helper()
+	res, err := Attend(q, k, v, Options[float64]{KeepWeights: true, Mask: Mask[float64]{Causal: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Weights.Set(1, 0, 2)
+	return res.Weights
 }
 
 func TestBackwardAcceptsLongFloat32Rows(t *testing.T) {
