@@ -23,8 +23,9 @@
 // has more rows or columns than that, each pixel shows the entry of its
 // block that lies furthest from the scale's neutral value (0 for a
 // diverging scale, the minimum for a sequential one), so a single sharp
-// peak stays visible. Drawing time and memory therefore stay bounded for
-// matrices of any size beyond the matrix itself.
+// peak stays visible. Drawing time therefore grows only linearly with the
+// number of entries, and the memory used beyond the matrix itself stays
+// bounded.
 //
 // Figures are drawn with gonum.org/v1/plot.
 package viz

@@ -29,6 +29,10 @@ type TableOptions struct {
 	// Scale colours the cells when Color is set; nil selects
 	// SequentialFor(m.Data).
 	Scale *ColorScale
+	// MaxRows and MaxCols limit the rows and columns printed; zero means
+	// no limit. A larger matrix prints its top-left corner, with "…" in
+	// place of the rest and a line saying how much was left out.
+	MaxRows, MaxCols int
 }
 
 // WriteMatrix prints m [rows×cols] as an aligned table with labelled rows
@@ -47,18 +51,28 @@ func WriteMatrix(w io.Writer, m *tensor.Matrix[float64], opts TableOptions) erro
 	if prec == 0 {
 		prec = 4
 	}
-	rowLabels := numberedOr(opts.RowLabels, m.Rows)
-	colLabels := numberedOr(opts.ColLabels, m.Cols)
+	rows, cols := m.Rows, m.Cols
+	if opts.MaxRows > 0 {
+		rows = min(rows, opts.MaxRows)
+	}
+	if opts.MaxCols > 0 {
+		cols = min(cols, opts.MaxCols)
+	}
+	rowLabels := numberedOr(opts.RowLabels, m.Rows)[:rows]
+	colLabels := numberedOr(opts.ColLabels, m.Cols)[:cols]
 	scale := SequentialFor(m.Data)
 	if opts.Scale != nil {
 		scale = *opts.Scale
 	}
 
-	cells := make([]string, len(m.Data))
+	cells := make([]string, rows*cols)
 	width := 1
-	for idx, v := range m.Data {
-		cells[idx] = formatNumber(v, prec)
-		width = max(width, utf8.RuneCountInString(cells[idx]))
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			c := formatNumber(m.At(i, j), prec)
+			cells[i*cols+j] = c
+			width = max(width, utf8.RuneCountInString(c))
+		}
 	}
 	for _, l := range colLabels {
 		width = max(width, utf8.RuneCountInString(l))
@@ -77,11 +91,14 @@ func WriteMatrix(w io.Writer, m *tensor.Matrix[float64], opts TableOptions) erro
 		b.WriteString("  ")
 		b.WriteString(padLeft(l, width))
 	}
+	if cols < m.Cols {
+		b.WriteString("  …")
+	}
 	b.WriteString("\n")
-	for i := 0; i < m.Rows; i++ {
+	for i := 0; i < rows; i++ {
 		b.WriteString(pad(rowLabels[i], labelWidth))
-		for j := 0; j < m.Cols; j++ {
-			cell := padLeft(cells[i*m.Cols+j], width)
+		for j := 0; j < cols; j++ {
+			cell := padLeft(cells[i*cols+j], width)
 			if opts.Color {
 				bg := scale.At(m.At(i, j))
 				fg := textColor(bg)
@@ -91,7 +108,17 @@ func WriteMatrix(w io.Writer, m *tensor.Matrix[float64], opts TableOptions) erro
 				b.WriteString(cell)
 			}
 		}
+		if cols < m.Cols {
+			b.WriteString("  …")
+		}
 		b.WriteString("\n")
+	}
+	if rows < m.Rows {
+		b.WriteString(pad("⋮", labelWidth))
+		b.WriteString("\n")
+	}
+	if rows < m.Rows || cols < m.Cols {
+		fmt.Fprintf(&b, "(showing %d of %d rows and %d of %d columns)\n", rows, m.Rows, cols, m.Cols)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -130,6 +130,11 @@ const (
 	weightMatrix                   // sequential scale over [0, 1]
 )
 
+// maxPrintedSide is the largest number of rows or columns printed of a
+// matrix; a terminal row of 16 four-decimal columns is about 130
+// characters wide.
+const maxPrintedSide = 16
+
 // printMatrix prints m with its title and labels, coloured when the
 // environment allows colour.
 func printMatrix(env *Env, title string, m *tensor.Matrix[float64], rows, cols []string, kind matrixKind) error {
@@ -140,6 +145,7 @@ func printMatrix(env *Env, title string, m *tensor.Matrix[float64], rows, cols [
 	return viz.WriteMatrix(env.Stdout, m, viz.TableOptions{
 		Title: title, RowLabels: rows, ColLabels: cols,
 		Color: env.Color(), Scale: &scale,
+		MaxRows: maxPrintedSide, MaxCols: maxPrintedSide,
 	})
 }
 
