@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -265,4 +266,44 @@ func ExampleMultiHead_Backward() {
 	// Output:
 	// dX   = [[1 1] [1 1]]
 	// dW_V = [[0 0] [0 0]]
+}
+
+func TestMultiHeadBackwardDeterministicAcrossThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(111, 112))
+	c := multiHeadGradCase{nq: 150, dModel: 32, dk: []int{16, 16}, dv: []int{16, 16}, dOutWidth: 32}
+	m, x, _ := c.build(r)
+	opts := Options[float64]{KeepWeights: true, Mask: Mask[float64]{Bias: gradRandom(r, c.nq, c.nq)}}
+	res, err := m.SelfAttend(x, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dOut := gradRandom(r, res.Output.Rows, res.Output.Cols)
+
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var first MultiGrads[float64]
+	for i, procs := range []int{1, 2, 5} {
+		runtime.GOMAXPROCS(procs)
+		got, err := m.Backward(x, res, dOut, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = got
+			continue
+		}
+		pairs := []struct {
+			name      string
+			got, want *tensor.Matrix[float64]
+		}{
+			{"dX", got.DX, first.DX}, {"dW_O", got.DWO, first.DWO}, {"dBias", got.DBias, first.DBias},
+			{"head 1 dW_Q", got.Heads[1].DWQ, first.Heads[1].DWQ}, {"head 0 dW_K", got.Heads[0].DWK, first.Heads[0].DWK},
+		}
+		for _, p := range pairs {
+			for j := range p.got.Data {
+				if math.Float64bits(p.got.Data[j]) != math.Float64bits(p.want.Data[j]) {
+					t.Fatalf("GOMAXPROCS=%d: %s element %d is %v, GOMAXPROCS=1 gave %v", procs, p.name, j, p.got.Data[j], p.want.Data[j])
+				}
+			}
+		}
+	}
 }
