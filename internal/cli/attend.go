@@ -27,6 +27,7 @@ type attendOptions struct {
 	dtype         string
 	outDir        string
 	jsonOut       bool
+	render        renderFlags // --plot, --plot-format and --html
 }
 
 func newAttendCmd(env *Env) *cobra.Command {
@@ -78,6 +79,9 @@ infinity. Otherwise attend prints the shapes and matrices as tables.`,
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
+			if err := o.render.validate(); err != nil {
+				return err
+			}
 			return runAttend(env, &o)
 		},
 	}
@@ -95,6 +99,7 @@ infinity. Otherwise attend prints the shapes and matrices as tables.`,
 	f.StringVar(&o.dtype, "dtype", "", "element type of the computation: float32 or float64 (default: the inputs' type)")
 	f.StringVar(&o.outDir, "out", "", "write scores.npy, weights.npy and output.npy into `DIR` (created if missing)")
 	f.BoolVar(&o.jsonOut, "json", false, "print scores, weights and output as one JSON object (masked scores as null)")
+	o.render.addFlags(cmd)
 	return cmd
 }
 
@@ -613,6 +618,9 @@ func runAttend(env *Env, o *attendOptions) error {
 	}
 	run, err := computeAttend(in)
 	if err != nil {
+		return err
+	}
+	if err := o.render.writeAttendViews(env, run); err != nil {
 		return err
 	}
 
