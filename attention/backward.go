@@ -18,8 +18,8 @@ package attention
 //	dQ = scale·dS·K                     [n_q×d_k]
 //	dK = scale·dSᵀ·Q                    [n_k×d_k]
 //
-// A masked entry has A = 0, so its dS is 0 as well; a fully masked row
-// gets zero gradients without any special case.
+// A masked entry has A = 0, so its dS is 0 as well, and a fully masked
+// row gets zero gradients without any special case.
 
 import (
 	"fmt"
@@ -84,8 +84,8 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 
 	// Pass 1, over blocks of queries: dS and dQ depend only on the
 	// block's own rows, so each block also checks its rows of the weights
-	// and of the results. Errors are kept per block and the first in row
-	// order is returned, the one BackwardReference reports.
+	// and of the results. Errors are kept per block, and the first in row
+	// order is returned, so the message does not depend on scheduling.
 	serial := p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
 	causal := opts.Mask.Causal
 	queryErrs := make([]error, (p.nq+backwardQueryBlock-1)/backwardQueryBlock)
@@ -222,9 +222,9 @@ func prepareBackward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts *Op
 }
 
 // Tolerances on the row sums of the weights given to Backward. Rounding in
-// a softmax of n entries moves the sum by about n·ε, so these accept rows of
-// up to about 10⁴ (float32) and 10⁷ (float64) keys and reject any matrix
-// that is not a softmax, such as the scores.
+// a softmax of n entries moves the sum by at most about n·ε, so even in the
+// worst case these accept rows of about 10⁴ (float32) and 10⁷ (float64)
+// keys. Any matrix that is not a softmax, such as the scores, fails.
 const (
 	weightSumTol32 = 1e-3
 	weightSumTol64 = 1e-9
