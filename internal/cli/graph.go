@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"qkv/graph"
+)
+
+// graphFactories collects the subcommands of "qkv graph".
+var graphFactories []commandFactory
+
+func init() {
+	register(newGraphCmd)
+	graphFactories = append(graphFactories, newGraphGenCmd, newGraphStatsCmd, newGraphEncodeCmd, newGraphShowCmd)
+}
+
+func newGraphCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "graph <command>",
+		Short: "Generate, inspect, encode and draw graph-search examples",
+		Long: `graph works with the graph-search task: given the edges of a directed
+graph, a start and a goal vertex, name the next vertex of a path from the
+start to the goal.
+
+gen and stats draw examples from the training distributions; encode and
+show read your own graph as an edge list, Graphviz DOT or "go mod graph"
+output. Duplicate edges are merged, self-loops are dropped with a warning,
+and cycles are kept.`,
+		Example: `  qkv graph gen --dist balanced --count 5
+  qkv graph stats --dist naive --count 20000
+  go mod graph > deps.txt && qkv graph encode --graph deps.txt --start qkv --goal golang.org/x/sys@v0.50.0 --n 128
+  qkv graph show --graph deps.txt --out deps.svg`,
+	}
+	for _, f := range graphFactories {
+		cmd.AddCommand(f(env))
+	}
+	return cmd
+}
+
+// graphInput holds the flags that read a user's graph.
+type graphInput struct {
+	path   string
+	format string
+}
+
+func (in *graphInput) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&in.path, "graph", "", `graph file to read ("-" for standard input); required`)
+	cmd.Flags().StringVar(&in.format, "format", "auto", "graph file format: "+graph.FormatNames)
+}
+
+// read parses the graph and prints warnings about merged and dropped
+// edges and cycles to stderr.
+func (in *graphInput) read(env *Env) (*graph.Digraph, error) {
+	if in.path == "" {
+		return nil, usageErrorf("missing --graph FILE: the graph to read")
+	}
+	format, err := graph.ParseFormat(in.format)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	var (
+		r    io.Reader = env.Stdin
+		name           = "stdin"
+	)
+	if in.path != "-" {
+		f, err := os.Open(in.path)
+		if err != nil {
+			return nil, fmt.Errorf("read graph: %w", err)
+		}
+		defer f.Close()
+		r, name = f, in.path
+	}
+	g, _, err := graph.Parse(r, name, format)
+	if err != nil {
+		return nil, err
+	}
+	if g.Len() == 0 {
+		return nil, fmt.Errorf("%s contains no vertices", name)
+	}
+	if loops := g.SelfLoops(); len(loops) > 0 {
+		fmt.Fprintf(env.Stderr, "warning: dropped %d self-loop(s), for example on %q: a self-loop never helps to reach another vertex\n", len(loops), loops[0])
+	}
+	if d := g.DuplicateEdges(); d > 0 {
+		fmt.Fprintf(env.Stderr, "warning: merged %d duplicate edge(s)\n", d)
+	}
+	return g, nil
+}
+
+// lookupQuery resolves the start and goal names, as usage errors when
+// they are unknown.
+func lookupQuery(g *graph.Digraph, start, goal string) (int, int, error) {
+	s, err := g.Lookup(start)
+	if err != nil {
+		return 0, 0, usageErrorf("--start: %v", err)
+	}
+	t, err := g.Lookup(goal)
+	if err != nil {
+		return 0, 0, usageErrorf("--goal: %v", err)
+	}
+	if s == t {
+		return 0, 0, usageErrorf("--start and --goal are both %q: choose two different vertices", start)
+	}
+	return s, t, nil
+}
+
+// atomicWriter writes a file through a temporary file in the same
+// directory; Commit renames it into place and Abort removes it, so a
+// failed command never leaves a partial file.
+type atomicWriter struct {
+	*os.File
+	final string
+}
+
+func createAtomic(path string) (*atomicWriter, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return &atomicWriter{File: f, final: path}, nil
+}
+
+func (a *atomicWriter) Commit() error {
+	if err := a.File.Close(); err != nil {
+		os.Remove(a.Name())
+		return fmt.Errorf("write %s: %w", a.final, err)
+	}
+	if err := os.Rename(a.Name(), a.final); err != nil {
+		os.Remove(a.Name())
+		return fmt.Errorf("write %s: %w", a.final, err)
+	}
+	return nil
+}
+
+func (a *atomicWriter) Abort() {
+	a.File.Close()
+	os.Remove(a.Name())
+}
+
+// isNoPath reports whether err says that the goal cannot be reached.
+func isNoPath(err error) bool { return errors.Is(err, graph.ErrNoPath) }
