@@ -268,8 +268,9 @@ func TestBackwardFullyMaskedRowsGetZeros(t *testing.T) {
 	for j := 0; j < nk; j++ {
 		bias.Set(4, j, math.Inf(-1))
 	}
-	// Causal with n_q > n_k: queries 0 and 1 see no key; query 4 has only
-	// -Inf bias entries; key 3 is visible to no query but the last.
+
+	// Causal with n_q > n_k: queries 0 and 1 may attend to no key, query 4
+	// has only -Inf bias entries, and only the last query sees key 3.
 	opts := Options[float64]{Mask: Mask[float64]{Causal: true, Bias: bias}, KeepWeights: true}
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
@@ -279,6 +280,7 @@ func TestBackwardFullyMaskedRowsGetZeros(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	for _, i := range []int{0, 1, 4} {
 		for c, x := range g.DQ.Row(i) {
 			if x != 0 {
@@ -342,9 +344,11 @@ func TestBackwardErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	// Weights whose row 0 is fully masked, passed without that mask.
 	emptyRow := fwd.Weights.Clone()
 	clear(emptyRow.Row(0))
+
 	dOut := gradRandom(r, 3, 5)
 	withNaN := dOut.Clone()
 	withNaN.Set(1, 2, math.NaN())
@@ -359,6 +363,7 @@ func TestBackwardErrors(t *testing.T) {
 	for i := range huge.Data {
 		huge.Data[i] = 1e308
 	}
+
 	cases := []struct {
 		name       string
 		q, k, v    *tensor.Matrix[float64]
