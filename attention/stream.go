@@ -32,6 +32,7 @@ type streamJob[T Float] struct {
 	q, v    *tensor.Matrix[T] // Q [n_q×d_k], V [n_k×d_v]
 	mask    *Mask[T]
 	kPacked *kernel.PackedB[T] // Kᵀ [d_k×n_k], packed
+	vPacked *kernel.PackedB[T] // V [n_k×d_v], packed
 	out     *tensor.Matrix[T]  // Z [n_q×d_v]
 }
 
@@ -98,7 +99,7 @@ func attendStream[T Float](p problem, q, k, v *tensor.Matrix[T], mask *Mask[T], 
 	runStreamJobs([]*streamJob[T]{job}, []*tensor.Matrix[T]{k})
 }
 
-// runStreamJobs packs each job's K, then runs every (job, query block)
+// runStreamJobs packs each job's K and V, then runs every (job, query block)
 // pair. Nil jobs are skipped.
 func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 	type item struct{ job, block int }
@@ -120,6 +121,7 @@ func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 	pack := func(i int) {
 		if j := jobs[i]; j != nil && j.p.nq > 0 {
 			j.kPacked = kernel.PackBT(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, nil)
+			j.vPacked = kernel.PackB(j.p.nk, j.p.dv, j.v.Data, j.p.dv, nil)
 		}
 	}
 	run := func(lo, hi int) {
@@ -232,7 +234,7 @@ func (j *streamJob[T]) keyBlock(ws *streamScratch[T], lo, rows, k0, k1 int) {
 	}
 
 	// O += P·V for this block of keys.
-	kernel.GemmNNAcc(rows, p.dv, cols, ws.s, ld, j.v.Data[k0*p.dv:], p.dv, ws.o, p.dv)
+	kernel.GemmRowsPackedAcc(rows, cols, ws.s, ld, j.vPacked, k0, ws.o, p.dv)
 }
 
 // applyMask adds the bias and sets masked entries of row, the scores of

@@ -7,6 +7,10 @@ import "unsafe"
 // it computes.
 type microKernel[T Float] func(k int, a, b *T, ldb int, c *T, ldc int, accumulate int)
 
+// rowsKernel is microKernel with A read in place: element (i, p) of A is
+// a[i*lda+p].
+type rowsKernel[T Float] func(k int, a *T, lda int, b *T, ldb int, c *T, ldc int, accumulate int)
+
 // arch is the register tile and cache blocking of one microkernel.
 //
 // mr×nr is the register tile; kc is the depth of one packed panel, chosen
@@ -15,6 +19,7 @@ type microKernel[T Float] func(k int, a, b *T, ldb int, c *T, ldc int, accumulat
 type arch[T Float] struct {
 	mr, nr, kc, mc, nc int
 	kernel             microKernel[T]
+	rows               rowsKernel[T]
 }
 
 // path is a complete set of kernels for one instruction set.
@@ -39,8 +44,8 @@ type path struct {
 // types other than float32 and float64 themselves.
 var pathGo = &path{
 	name: "go",
-	f32:  arch[float32]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float32]},
-	f64:  arch[float64]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float64]},
+	f32:  arch[float32]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float32], rows: goRowsKernel[float32]},
+	f64:  arch[float64]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float64], rows: goRowsKernel[float64]},
 }
 
 // active is the path in use: the fastest one this machine supports.
@@ -74,7 +79,7 @@ func archFor[T Float]() arch[T] {
 	}
 	// A named type whose underlying type is float32 or float64: the
 	// assembly takes *float32 and *float64 only.
-	return arch[T]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[T]}
+	return arch[T]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[T], rows: goRowsKernel[T]}
 }
 
 // goKernel is the pure-Go 4×4 microkernel. Each element is a chain of
@@ -129,4 +134,28 @@ func goKernel[T Float](k int, a, b *T, ldb int, c *T, ldc int, accumulate int) {
 	r[0], r[1], r[2], r[3] = c20, c21, c22, c23
 	r = cs[3*ldc : 3*ldc+4]
 	r[0], r[1], r[2], r[3] = c30, c31, c32, c33
+}
+
+// goRowsKernel is goKernel with A read in place, row-major with leading
+// dimension lda.
+func goRowsKernel[T Float](k int, a *T, lda int, b *T, ldb int, c *T, ldc int, accumulate int) {
+	const mr = 4
+	var packed [mr * 256]T
+	as := unsafe.Slice(a, (mr-1)*lda+k)
+	for p0 := 0; p0 < k || p0 == 0; p0 += 256 {
+		kb := min(256, k-p0)
+		for i := 0; i < mr; i++ {
+			for p := 0; p < kb; p++ {
+				packed[p*mr+i] = as[i*lda+p0+p]
+			}
+		}
+		acc := accumulate
+		if p0 > 0 {
+			acc = 1
+		}
+		goKernel(kb, &packed[0], (*T)(unsafe.Add(unsafe.Pointer(b), uintptr(p0*ldb)*unsafe.Sizeof(*b))), ldb, c, ldc, acc)
+		if k == 0 {
+			break
+		}
+	}
 }

@@ -119,9 +119,9 @@ func checkOperand(routine, name string, rows, cols, ld, length int) {
 //
 // The loops follow the usual five-loop blocking: columns in blocks of nc,
 // depth in blocks of kc, rows in blocks of mc, then nr×mr register tiles.
-// A is always packed into mr-row panels; B is packed into nr-column panels
-// when transposed, and otherwise read in place except for a last, partial
-// panel. Tiles that stick out of C are computed in a scratch tile from
+// B is always packed into nr-column panels. A is packed into mr-row
+// panels when transposed; a row-major A is read in place, except for a
+// last, partial panel of rows copied with zero padding. Tiles that stick out of C are computed in a scratch tile from
 // zero-padded panels and copied out, so every element of C goes through
 // the same multiply-add chain.
 func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
@@ -186,20 +186,29 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 				mb := min(mc, m-ic)
 				if transA {
 					packAT(a, lda, ic, pc, mb, kb, mr, pa)
-				} else {
-					packA(a, lda, ic, pc, mb, kb, mr, pa)
+				} else if mb%mr != 0 {
+					// The last, partial row panel, zero-padded.
+					packRowsEdge(a, lda, ic+mb-mb%mr, pc, mb%mr, kb, mr, pa)
 				}
 
 				for jr := 0; jr < nb; jr += nr {
 					nrr := min(nr, nb-jr)
 					bp, ldbp := &pb[(jr/nr)*kb*nr], nr
-
 					for ir := 0; ir < mb; ir += mr {
 						mrr := min(mr, mb-ir)
-						ap := &pa[(ir/mr)*kb*mr]
 						ci := (ic+ir)*ldc + jc + jr
+						kernel := func(c *T, ldc int) {
+							switch {
+							case transA:
+								ar.kernel(kb, &pa[(ir/mr)*kb*mr], bp, ldbp, c, ldc, acc)
+							case mrr < mr:
+								ar.rows(kb, &pa[0], kb, bp, ldbp, c, ldc, acc)
+							default:
+								ar.rows(kb, &a[(ic+ir)*lda+pc], lda, bp, ldbp, c, ldc, acc)
+							}
+						}
 						if mrr == mr && nrr == nr {
-							ar.kernel(kb, ap, bp, ldbp, &c[ci], ldc, acc)
+							kernel(&c[ci], ldc)
 							continue
 						}
 						// Edge tile through the scratch tile.
@@ -208,7 +217,7 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 								copy(pt[i*nr:i*nr+nrr], c[ci+i*ldc:ci+i*ldc+nrr])
 							}
 						}
-						ar.kernel(kb, ap, bp, ldbp, &pt[0], nr, acc)
+						kernel(&pt[0], nr)
 						for i := 0; i < mrr; i++ {
 							copy(c[ci+i*ldc:ci+i*ldc+nrr], pt[i*nr:i*nr+nrr])
 						}
@@ -239,6 +248,19 @@ func packA[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
 			for p, v := range src {
 				panel[p*mr+i] = v
 			}
+		}
+	}
+}
+
+// packRowsEdge copies rows [i0, i0+rows) and columns [pc, pc+kb) of the
+// row-major A into dst as an mr×kb row-major block, rows ≥ rows zero.
+func packRowsEdge[T Float](a []T, lda, i0, pc, rows, kb, mr int, dst []T) {
+	for i := 0; i < mr; i++ {
+		out := dst[i*kb : (i+1)*kb]
+		if i < rows {
+			copy(out, a[(i0+i)*lda+pc:][:kb])
+		} else {
+			clear(out)
 		}
 	}
 }

@@ -46,6 +46,34 @@ func gemmF32AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, accumulate 
 //go:noescape
 func gemmF64AVX2(k int, a, b *float64, ldb int, c *float64, ldc int, accumulate int)
 
+// The gemmRows kernels compute the same tile with A read in place,
+// row-major with leading dimension lda: a[i*lda+p] replaces a[p*mr+i] in
+// the loop above.
+
+// gemmRowsF32AVX512 is the row-major-A kernel for float32 with mr = 8,
+// nr = 32.
+//
+//go:noescape
+func gemmRowsF32AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, accumulate int)
+
+// gemmRowsF64AVX512 is the row-major-A kernel for float64 with mr = 8,
+// nr = 16.
+//
+//go:noescape
+func gemmRowsF64AVX512(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, accumulate int)
+
+// gemmRowsF32AVX2 is the row-major-A kernel for float32 with mr = 6,
+// nr = 16.
+//
+//go:noescape
+func gemmRowsF32AVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, accumulate int)
+
+// gemmRowsF64AVX2 is the row-major-A kernel for float64 with mr = 6,
+// nr = 8.
+//
+//go:noescape
+func gemmRowsF64AVX2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, accumulate int)
+
 // expShiftSumF32AVX512 and expShiftSumF32AVX2 compute, for the first
 // h = len(x) − len(x)%w elements (w = 16 and 8 lanes),
 //
@@ -102,8 +130,8 @@ var (
 var (
 	pathAVX512 = &path{
 		name:     "avx512",
-		f32:      arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512},
-		f64:      arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512},
+		f32:      arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512, rows: gemmRowsF32AVX512},
+		f64:      arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512, rows: gemmRowsF64AVX512},
 		exp:      expShiftSumF32AVX512,
 		expLanes: 16,
 		max:      maxF32AVX512,
@@ -113,8 +141,8 @@ var (
 	}
 	pathAVX2 = &path{
 		name:     "avx2",
-		f32:      arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2},
-		f64:      arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2},
+		f32:      arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2, rows: gemmRowsF32AVX2},
+		f64:      arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2, rows: gemmRowsF64AVX2},
 		exp:      expShiftSumF32AVX2,
 		expLanes: 8,
 		max:      maxF32AVX2,

@@ -108,3 +108,77 @@ func GemmPacked[T Float](a *PackedA[T], b *PackedB[T], j0, j1 int, c []T, ldc in
 		}
 	}
 }
+
+// PackB packs the row-major k×n matrix b (leading dimension ldb) into dst,
+// reusing its storage when large enough, and returns dst (a new PackedB if
+// dst is nil). With b = V [n_k×d_v] this is V ready for A·V.
+func PackB[T Float](k, n int, b []T, ldb int, dst *PackedB[T]) *PackedB[T] {
+	checkOperand("PackB", "b", k, n, ldb, len(b))
+	ar := archFor[T]()
+	if dst == nil {
+		dst = &PackedB[T]{}
+	}
+	size := roundUp(n, ar.nr) * k
+	if cap(dst.data) < size {
+		dst.data = make([]T, size)
+	}
+	dst.K, dst.N, dst.nr, dst.data = k, n, ar.nr, dst.data[:size]
+	if k > 0 {
+		packB(b, ldb, 0, 0, n, k, ar.nr, dst.data)
+	}
+	return dst
+}
+
+// GemmRowsPackedAcc adds a·b[p0:p0+k, :] to the m×b.N matrix c, for the
+// row-major m×k matrix a (leading dimension lda). Each element is computed
+// exactly as by GemmNNAcc. It panics if b was packed on another path, the
+// row range is outside b or a slice is too short.
+func GemmRowsPackedAcc[T Float](m, k int, a []T, lda int, b *PackedB[T], p0 int, c []T, ldc int) {
+	ar := archFor[T]()
+	switch {
+	case b.nr != ar.nr:
+		panic(fmt.Sprintf("kernel: GemmRowsPackedAcc: b packed for panels of %d columns, active path uses %d", b.nr, ar.nr))
+	case p0 < 0 || k < 0 || p0+k > b.K:
+		panic(fmt.Sprintf("kernel: GemmRowsPackedAcc: rows [%d, %d) outside b's %d rows", p0, p0+k, b.K))
+	}
+	n := b.N
+	checkOperand("GemmRowsPackedAcc", "a", m, k, lda, len(a))
+	checkOperand("GemmRowsPackedAcc", "c", m, n, ldc, len(c))
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	mr, nr := ar.mr, ar.nr
+	var tile [32 * 32]T
+	var edge []T
+	if m%mr != 0 {
+		buf := getBuf[T](mr * k)
+		defer putBuf(buf)
+		edge = *buf
+		packRowsEdge(a, lda, m-m%mr, 0, m%mr, k, mr, edge)
+	}
+	for jr := 0; jr < n; jr += nr {
+		nrr := min(nr, n-jr)
+		bp := &b.data[(jr/nr)*b.K*nr+p0*nr]
+		for ir := 0; ir < m; ir += mr {
+			mrr := min(mr, m-ir)
+			aPtr, ldap := (*T)(nil), k
+			if mrr == mr {
+				aPtr, ldap = &a[ir*lda], lda
+			} else {
+				aPtr = &edge[0]
+			}
+			ci := ir*ldc + jr
+			if mrr == mr && nrr == nr {
+				ar.rows(k, aPtr, ldap, bp, nr, &c[ci], ldc, 1)
+				continue
+			}
+			for i := 0; i < mrr; i++ {
+				copy(tile[i*nr:i*nr+nrr], c[ci+i*ldc:ci+i*ldc+nrr])
+			}
+			ar.rows(k, aPtr, ldap, bp, nr, &tile[0], nr, 1)
+			for i := 0; i < mrr; i++ {
+				copy(c[ci+i*ldc:ci+i*ldc+nrr], tile[i*nr:i*nr+nrr])
+			}
+		}
+	}
+}

@@ -57,3 +57,36 @@ func TestGemmPackedRejectsMisalignedRange(t *testing.T) {
 	}()
 	GemmPacked(a, b, 1, nr, make([]float32, 2*nr), nr)
 }
+
+// TestGemmRowsPackedAccMatchesGemmNNAcc checks products with a packed B
+// over row ranges against GemmNNAcc, bit for bit.
+func TestGemmRowsPackedAccMatchesGemmNNAcc(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		for _, s := range [][4]int{{1, 1, 1, 0}, {7, 33, 5, 3}, {17, 65, 64, 100}, {64, 64, 256, 256}, {9, 40, 300, 0}} {
+			t.Run(fmt.Sprintf("m=%d,n=%d,k=%d,p0=%d", s[0], s[1], s[2], s[3]), func(t *testing.T) {
+				rowsPackedMatches[float32](t, s[0], s[1], s[2], s[3])
+				rowsPackedMatches[float64](t, s[0], s[1], s[2], s[3])
+			})
+		}
+	})
+}
+
+func rowsPackedMatches[T Float](t *testing.T, m, n, k, p0 int) {
+	rng := rand.New(rand.NewPCG(uint64(m), uint64(k)))
+	a := newGuarded[T](rng, m, k, 3)
+	b := newGuarded[T](rng, p0+k+2, n, 1)
+	c := newGuarded[T](rng, m, n, 2)
+	want := c.clone()
+	GemmNNAcc(m, n, k, a.data, a.ld, b.data[p0*b.ld:], b.ld, want.data, want.ld)
+
+	pb := PackB(b.rows, n, b.data, b.ld, nil)
+	GemmRowsPackedAcc(m, k, a.data, a.ld, pb, p0, c.data, c.ld)
+	c.checkGuards(t, "c")
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			if got := c.at(i, j); got != want.at(i, j) {
+				t.Fatalf("c[%d][%d] = %v, want %v", i, j, got, want.at(i, j))
+			}
+		}
+	}
+}

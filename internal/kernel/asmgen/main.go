@@ -27,6 +27,10 @@ type microkernel struct {
 	wide   bool // 512-bit zmm registers when true, 256-bit ymm otherwise
 	mr     int
 	vecs   int
+
+	// rowsA reads A in place, row-major with leading dimension lda,
+	// instead of packed: element (i, p) is a[i*lda+p].
+	rowsA bool
 }
 
 func (k microkernel) elemBytes() int {
@@ -69,7 +73,11 @@ func (k microkernel) generate() {
 	if k.double {
 		typ = "float64"
 	}
-	TEXT(k.name, NOSPLIT, fmt.Sprintf("func(k int, a, b *%s, ldb int, c *%s, ldc int, accumulate int)", typ, typ))
+	if k.rowsA {
+		TEXT(k.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, lda int, b *%s, ldb int, c *%s, ldc int, accumulate int)", typ, typ, typ))
+	} else {
+		TEXT(k.name, NOSPLIT, fmt.Sprintf("func(k int, a, b *%s, ldb int, c *%s, ldc int, accumulate int)", typ, typ))
+	}
 	Doc(fmt.Sprintf("%s is a %d×%d GEMM microkernel; see kernel_amd64.go.", k.name, k.mr, k.vecs*k.vecBytes()/k.elemBytes()))
 
 	es := k.elemBytes()
@@ -89,6 +97,41 @@ func (k microkernel) generate() {
 	}
 	ldb3 := GP64()
 	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+
+	// aAt returns the address of A(i, p+u) relative to the current p.
+	aAt := func(u, i int) Mem { return Mem{Base: a}.Offset((u*k.mr + i) * es) }
+	aStep := func(steps int) { ADDQ(U32(steps*k.mr*es), a) }
+	if k.rowsA {
+		if k.mr > 8 {
+			panic("asmgen: row-major A supports at most 8 rows")
+		}
+		lda := Load(Param("lda"), GP64())
+		SHLQ(U8(log2(es)), lda)
+		lda3 := GP64()
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		a4 := GP64()
+		LEAQ(Mem{Base: a, Index: lda, Scale: 4}, a4)
+		aAt = func(u, i int) Mem {
+			base := a
+			if i >= 4 {
+				base = a4
+			}
+			m := Mem{Base: base}.Offset(u * es)
+			switch i % 4 {
+			case 1:
+				m.Index, m.Scale = lda, 1
+			case 2:
+				m.Index, m.Scale = lda, 2
+			case 3:
+				m.Index, m.Scale = lda3, 1
+			}
+			return m
+		}
+		aStep = func(steps int) {
+			ADDQ(U32(steps*es), a)
+			ADDQ(U32(steps*es), a4)
+		}
+	}
 	flag := Load(Param("accumulate"), GP64())
 
 	Comment("Start from zero, or from C when accumulating.")
@@ -133,7 +176,7 @@ func (k microkernel) generate() {
 			k.move(rows[u](v), bReg(v))
 		}
 		for i := 0; i < k.mr; i++ {
-			src := Mem{Base: a}.Offset((u*k.mr + i) * es)
+			src := aAt(u, i)
 			if k.double {
 				VBROADCASTSD(src, bcast)
 			} else {
@@ -154,7 +197,7 @@ func (k microkernel) generate() {
 	for u := 0; u < 4; u++ {
 		step(u)
 	}
-	ADDQ(U32(4*k.mr*es), a)
+	aStep(4)
 	LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
 	SUBQ(U8(4), n)
 	JMP(LabelRef(k.name + "_loop"))
@@ -163,7 +206,7 @@ func (k microkernel) generate() {
 	TESTQ(n, n)
 	JZ(LabelRef(k.name + "_store"))
 	step(0)
-	ADDQ(U32(k.mr*es), a)
+	aStep(1)
 	ADDQ(ldb, b)
 	DECQ(n)
 	JMP(LabelRef(k.name + "_tail"))
@@ -464,6 +507,10 @@ func main() {
 		{name: "gemmF64AVX512", double: true, wide: true, mr: 8, vecs: 2},
 		{name: "gemmF32AVX2", mr: 6, vecs: 2},
 		{name: "gemmF64AVX2", double: true, mr: 6, vecs: 2},
+		{name: "gemmRowsF32AVX512", wide: true, mr: 8, vecs: 2, rowsA: true},
+		{name: "gemmRowsF64AVX512", double: true, wide: true, mr: 8, vecs: 2, rowsA: true},
+		{name: "gemmRowsF32AVX2", mr: 6, vecs: 2, rowsA: true},
+		{name: "gemmRowsF64AVX2", double: true, mr: 6, vecs: 2, rowsA: true},
 	} {
 		k.generate()
 	}
