@@ -248,7 +248,11 @@ func (r *renderFlags) writeAttendViews(env *Env, run *attendRun) error {
 	case run.numHeads > 1:
 		outputTitle = "output: concatenated heads"
 	}
-	title := fmt.Sprintf("qkv attend: %d head(s), n_q = %d, n_k = %d, d_k = %d", run.numHeads, run.numQueries, run.numKeys, run.dim)
+	heads := "1 head"
+	if run.numHeads != 1 {
+		heads = fmt.Sprintf("%d heads", run.numHeads)
+	}
+	title := fmt.Sprintf("qkv attend: %s, n_q = %d, n_k = %d, d_k = %d", heads, run.numQueries, run.numKeys, run.dim)
 	fig, out := headFigures(title, scores, weights, run.Result.Output, outputTitle, run.In.WO == nil, queries, keys)
 	figs := []namedFigure{{"attention", fig}}
 	if out != nil {
