@@ -19,11 +19,11 @@
 //
 // Matrices of up to 64×64 cells are drawn as one vector rectangle per cell
 // and, up to 16×16, with the value written in each cell. Larger matrices
-// are drawn as one raster image of at most 1024×1024 pixels; when a matrix
-// has more rows or columns than that, each pixel shows the entry of its
-// block that lies furthest from the scale's neutral value (0 for a
-// diverging scale, the minimum for a sequential one), so a single sharp
-// peak stays visible. Drawing time therefore grows only linearly with the
+// are drawn as one raster image of at most 1024×1024 pixels. When a matrix
+// has more rows or columns than that, each pixel covers a block of entries
+// and shows the one furthest from the scale's neutral value: 0 for a
+// diverging scale, the minimum for a sequential one. A single sharp peak
+// therefore stays visible. Drawing time therefore grows only linearly with the
 // number of entries, and the memory used beyond the matrix itself stays
 // bounded.
 //

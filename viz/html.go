@@ -46,9 +46,9 @@ type MatrixTable struct {
 	Precision int
 }
 
-// maxHTMLTableCells is the largest matrix written as a table; larger ones
-// are summarised by their shape, since a page of numbers that big helps
-// no reader.
+// maxHTMLTableCells is the largest matrix written as a table. Larger ones
+// appear only with their shape and in the figures, because pages of
+// numbers would help no reader.
 const maxHTMLTableCells = 64 * 64
 
 type htmlCell struct {
@@ -142,6 +142,7 @@ func (m MatrixTable) table() (htmlTable, error) {
 	if m.ColLabels != nil && len(m.ColLabels) != v.Cols {
 		return htmlTable{}, fmt.Errorf("viz: matrix table %q has %d column labels for %d columns", m.Caption, len(m.ColLabels), v.Cols)
 	}
+
 	prec := m.Precision
 	if prec == 0 {
 		prec = 4
@@ -150,6 +151,7 @@ func (m MatrixTable) table() (htmlTable, error) {
 	if m.Scale != nil {
 		scale = *m.Scale
 	}
+
 	rows := numberedOr(m.RowLabels, v.Rows)
 	t.ColLabels = numberedOr(m.ColLabels, v.Cols)
 	for i := 0; i < v.Rows; i++ {

@@ -125,14 +125,15 @@ func loadCase(o *explainOptions) (*attentionCase, error) {
 			return nil, fmt.Errorf("read %s: %w", names[i], err)
 		}
 		if len(a.Shape) != 2 {
-			return nil, fmt.Errorf("read %s: %s holds a %d-dimensional array %v; want a matrix", names[i], path, len(a.Shape), a)
+			return nil, fmt.Errorf("read %s: %s contains a %d-dimensional array %v; expected a matrix", names[i], path, len(a.Shape), a)
 		}
 		if !a.DType.IsFloat() {
-			return nil, fmt.Errorf("read %s: %s holds %v; want float32 or float64 values", names[i], path, a)
+			return nil, fmt.Errorf("read %s: %s contains a %v array; expected float32 or float64 values", names[i], path, a)
 		}
 		if a.DType == npy.Float32 {
 			dtype = "float32"
 		}
+
 		m, err := tensor.FromSlice(a.Shape[0], a.Shape[1], a.Float64())
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", names[i], err)
@@ -142,6 +143,7 @@ func loadCase(o *explainOptions) (*attentionCase, error) {
 		}
 		mats[i] = m
 	}
+
 	x := mats[0]
 	if x.Rows == 0 {
 		return nil, fmt.Errorf("X in %s has no rows; attention needs at least one token", o.x)

@@ -159,6 +159,7 @@ func readAttendArrays(env *Env, dir string) (*attendArrays, error) {
 			return nil, fmt.Errorf("scores.npy has %d heads of %v but weights.npy has %d heads of %v in %s; they must come from the same run", len(a.scores), s, len(a.weights), w, dir)
 		}
 	}
+
 	nq, _ := a.shape()
 	path := filepath.Join(dir, "output.npy")
 	arr, err := npy.ReadFile(path)
@@ -218,7 +219,7 @@ func readHeads(env *Env, dir, name string, allowNegInf bool) ([]*tensor.Matrix[f
 
 func checkFloat(path string, arr *npy.Array) error {
 	if !arr.DType.IsFloat() {
-		return fmt.Errorf("%s holds %v; want float32 or float64 values", path, arr)
+		return fmt.Errorf("%s contains a %v array; expected float32 or float64 values", path, arr)
 	}
 	return nil
 }

@@ -156,7 +156,7 @@ func TestPlotErrors(t *testing.T) {
 		}, nil, exitFailure, "n_q = 2"},
 		{"integer array", func(t *testing.T, dir string) {
 			writePlotNPY(t, dir, "weights.npy", []int{1, 1, 2}, []int64{1, 0})
-		}, nil, exitFailure, "want float32 or float64"},
+		}, nil, exitFailure, "expected float32 or float64"},
 		{"4-D array", func(t *testing.T, dir string) {
 			writePlotNPY(t, dir, "weights.npy", []int{1, 1, 1, 2}, []float64{1, 0})
 		}, nil, exitFailure, "want [h, n_q, n_k]"},

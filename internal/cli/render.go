@@ -192,10 +192,10 @@ func printCase(env *Env, c *attentionCase) error {
 }
 
 // headFigures builds the figures of a multi-head result: one row of S and
-// A panels per head, with the output in the same row when there is one
-// head and the output is that head's A·V (outputIsAV), and as a separate
-// heatmap otherwise. Any of scores, weights and output may be nil; the
-// separate heatmap is nil when it is not needed.
+// A panels per head. The output joins that row when there is one head and
+// the output is its A·V (outputIsAV). Otherwise the output gets a heatmap
+// of its own, which is nil when there is no output. Any of scores, weights
+// and output may be nil.
 func headFigures(title string, scores, weights []*tensor.Matrix[float64], output *tensor.Matrix[float64], outputTitle string, outputIsAV bool, queries, keys []string) (*viz.AttentionFigure, *viz.Heatmap) {
 	heads := max(len(scores), len(weights))
 	fig := &viz.AttentionFigure{Title: title, Tokens: queries, KeyTokens: keys, OutputTitle: outputTitle}
@@ -285,6 +285,7 @@ func writeAttendReport(env *Env, path string, run *attendRun, title string, figs
 	} else if p, ok := run.In.Files["mask"]; ok {
 		mask = p
 	}
+
 	report := &viz.Report{
 		Title: title,
 		Intro: []string{
@@ -303,6 +304,7 @@ func writeAttendReport(env *Env, path string, run *attendRun, title string, figs
 			},
 		})
 	}
+
 	out := run.Result.Output
 	outScale := viz.DivergingFor(out.Data)
 	report.Sections = append(report.Sections, viz.Section{
