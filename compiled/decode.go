@@ -34,9 +34,9 @@ func (b bitset) union(o bitset) {
 	}
 }
 
-func (b bitset) equal(o bitset) bool {
+func (b bitset) subsetOf(o bitset) bool {
 	for i := range b {
-		if b[i] != o[i] {
+		if b[i]&^o[i] != 0 {
 			return false
 		}
 	}
@@ -59,10 +59,23 @@ func (m *Model) decodeRows(x *tensor.Matrix[float64], block int) []bitset {
 	return sets
 }
 
-func equalSets(a, b []bitset) bool {
-	for i := range a {
-		if !a[i].equal(b[i]) {
-			return false
+// closed reports whether one more merge would leave every token's set
+// unchanged: for each vertex token t and each z in sets[t], union[z−1]
+// is a subset of sets[t].
+func closed(tokens []token, sets, union []bitset) bool {
+	for i, t := range tokens {
+		if t.kind != kindVertex {
+			continue
+		}
+		s := sets[i]
+		for w, word := range s {
+			for word != 0 {
+				z := w*64 + bits.TrailingZeros64(word) + 1
+				word &= word - 1
+				if !union[z-1].subsetOf(s) {
+					return false
+				}
+			}
 		}
 	}
 	return true

@@ -32,8 +32,25 @@ func (m *Model) Forward(ex *task.Example) (*nn.Trace[float64], error) {
 const maxForwardBytes = 1 << 30
 
 // headKV holds one head's keys [n×d_k] and values [n×d_v] for the edge
-// tokens at the input of one block.
+// tokens at the input of one block, in buffers with room for the rows of
+// a query's tokens after them.
 type headKV struct{ k, v *tensor.Matrix[float64] }
+
+// withRoom copies m [n×d] into a buffer with room for extra more rows.
+func withRoom(m *tensor.Matrix[float64], extra int) *tensor.Matrix[float64] {
+	buf := make([]float64, (m.Rows+extra)*m.Cols)
+	copy(buf, m.Data)
+	return &tensor.Matrix[float64]{Rows: m.Rows, Cols: m.Cols, Data: buf[:len(m.Data)]}
+}
+
+// appendRows returns the matrix of base's rows followed by the rows of
+// more, written into base's spare capacity; base itself is unchanged.
+func appendRows(base, more *tensor.Matrix[float64]) *tensor.Matrix[float64] {
+	n := base.Rows + more.Rows
+	data := base.Data[:n*base.Cols]
+	copy(data[len(base.Data):], more.Data)
+	return &tensor.Matrix[float64]{Rows: n, Cols: base.Cols, Data: data}
+}
 
 // Session holds one graph's edge tokens after each block, so that queries
 // on that graph (start, goal, path prefix) only compute their own few
@@ -48,29 +65,34 @@ type Session struct {
 	// blocks up to the first one that changes no reach set, and readout.
 	plan []int
 	// kv holds, for each block of plan, the edge tokens' keys and values
-	// per head.
+	// per head. Queries write their own rows after them, so a Session
+	// is not safe for concurrent use.
 	kv [][]headKV
 	// reachAfter holds, for the load block and each merge block of plan,
 	// the reach set of every vertex decoded from the edge tokens after it:
 	// the union over the vertex's tokens, as a bitset per vertex.
 	reachAfter [][]bitset
-	// fixedPoint reports that the merge stage stopped before the last
-	// merge block because a merge block changed no reach set.
+	// fixedPoint reports that the reach sets were closed, so that the
+	// remaining merge blocks were skipped.
 	fixedPoint bool
 }
 
-// NewSession runs the edge tokens of a graph through the model. It stops
-// the merge stage early once a merge block leaves every edge token's
-// decoded reach set unchanged: all merge blocks have the same weights, so
-// every later one would map the same sets to the same sets again.
+// NewSession runs the edge tokens of a graph through the model.
+//
+// It skips the remaining merge blocks once the decoded reach sets are
+// closed: when for every edge token t and every vertex z in its set S(t),
+// the union U(z) of the sets of z's tokens lies inside S(t). A merge block
+// maps S(t) to the union of U(z) over z ∈ S(t), so it would change no set,
+// and all merge blocks share their weights. The tests check that the
+// answers equal those of Forward, which runs every block.
 func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 	if err := m.checkEdges(edges); err != nil {
 		return nil, err
 	}
 	prefix := edgeTokens(edges)
 	s := &Session{m: m, edges: edges, prefix: len(prefix)}
+	room := 4 + m.Vertices // Q s g P and a path of up to V vertices
 	x := m.embed(prefix, 0)
-	sets := m.decodeRows(x, m.lay.reach)
 	last := len(m.Net.Blocks) - 1
 	for b := 0; b < last; b++ {
 		if s.fixedPoint && b >= firstMerge {
@@ -81,17 +103,17 @@ func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 			return nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
 		}
 		s.plan = append(s.plan, b)
-		s.kv = append(s.kv, headsOf(tr.K, tr.V))
+		s.kv = append(s.kv, headsOf(tr.K, tr.V, room))
 		x = out
 		if b == blockRoles {
 			continue
 		}
-		next := m.decodeRows(x, m.lay.reach)
-		s.reachAfter = append(s.reachAfter, m.vertexUnion(prefix, next))
-		if b >= firstMerge && equalSets(sets, next) && b < last-1 {
+		sets := m.decodeRows(x, m.lay.reach)
+		union := m.vertexUnion(prefix, sets)
+		s.reachAfter = append(s.reachAfter, union)
+		if closed(prefix, sets, union) {
 			s.fixedPoint = true
 		}
-		sets = next
 	}
 	// The readout block only needs the edge tokens' keys and values: no
 	// later token reads the edge tokens' readout output.
@@ -99,6 +121,9 @@ func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 	kv, err := projectKV(ro, x)
 	if err != nil {
 		return nil, fmt.Errorf("compiled: readout block: %w", err)
+	}
+	for i := range kv {
+		kv[i] = headKV{k: withRoom(kv[i].k, room), v: withRoom(kv[i].v, room)}
 	}
 	s.plan = append(s.plan, last)
 	s.kv = append(s.kv, kv)
@@ -108,9 +133,9 @@ func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 // LayersRun returns the number of blocks the session runs per query.
 func (s *Session) LayersRun() int { return len(s.plan) }
 
-// FixedPoint reports whether the merge stage stopped early at a fixed
-// point.
-func (s *Session) FixedPoint() bool { return s.fixedPoint }
+// SkippedMerges returns the number of merge blocks skipped because the
+// reach sets were already closed.
+func (s *Session) SkippedMerges() int { return s.m.Layers() - len(s.plan) }
 
 // run computes the query tokens "Q s g P path…" after every block of the
 // plan and returns the residual stream of each block output [t×D], the
@@ -176,8 +201,8 @@ func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV) (*tens
 	for h := range heads {
 		heads[h] = attention.Projections[float64]{
 			Q: columns(q, h*dq, (h+1)*dq),
-			K: stackRows(kv[h].k, mine[h].k),
-			V: stackRows(kv[h].v, mine[h].v),
+			K: appendRows(kv[h].k, mine[h].k),
+			V: appendRows(kv[h].v, mine[h].v),
 		}
 	}
 	scale := b.Attn.Scale
@@ -242,10 +267,10 @@ func projectKV(b *nn.Block[float64], a *tensor.Matrix[float64]) ([]headKV, error
 	return out, nil
 }
 
-func headsOf(k, v []*tensor.Matrix[float64]) []headKV {
+func headsOf(k, v []*tensor.Matrix[float64], room int) []headKV {
 	out := make([]headKV, len(k))
 	for i := range k {
-		out[i] = headKV{k: k[i], v: v[i]}
+		out[i] = headKV{k: withRoom(k[i], room), v: withRoom(v[i], room)}
 	}
 	return out
 }
@@ -259,14 +284,6 @@ func columns(m *tensor.Matrix[float64], lo, hi int) *tensor.Matrix[float64] {
 	for i := 0; i < m.Rows; i++ {
 		copy(c.Row(i), m.Row(i)[lo:hi])
 	}
-	return c
-}
-
-// stackRows returns a above b; both have the same number of columns.
-func stackRows(a, b *tensor.Matrix[float64]) *tensor.Matrix[float64] {
-	c := tensor.New[float64](a.Rows+b.Rows, b.Cols)
-	copy(c.Data, a.Data)
-	copy(c.Data[len(a.Data):], b.Data)
 	return c
 }
 

@@ -16,8 +16,8 @@ var ErrNoPath = errors.New("no path")
 type Result struct {
 	// First is the model's answer for the path prefix [start].
 	First Answer
-	// Next is the vertex the model picks first: the smallest vertex id in
-	// First.Correct, or 0 when First.Correct is empty.
+	// Next is the vertex the model picks first (see Search), or 0 when
+	// First.Correct is empty.
 	Next int
 	// Path runs from start to goal, found by iterating the model; nil
 	// when the goal cannot be reached.
@@ -32,10 +32,12 @@ type Result struct {
 // then iterates: it appends the picked vertex to the path prefix and asks
 // again, until the path reaches goal.
 //
-// The pick is the smallest scored vertex id that is not yet on the path.
-// Every scored vertex reaches the goal, so on a graph without cycles the
-// walk never meets a vertex twice and ends at the goal after at most V−1
-// steps. On a graph with cycles all scored vertices of a step can already
+// The pick is the scored vertex, not yet visited, whose decoded reach set
+// took in the goal at the earliest merge block (so it is at most 2^k
+// edges from the goal for the smallest k), with ties going to the smallest
+// vertex id. Every scored vertex reaches the goal, so on a graph without
+// cycles the walk never meets a vertex twice and ends at the goal after
+// at most V−1 steps. On a graph with cycles all scored vertices of a step can already
 // be on the path; Search then backtracks to the previous vertex and tries
 // its next scored vertex. This is depth-first search over vertices that
 // reach the goal, with every vertex expanded at most once, so it ends
@@ -50,8 +52,9 @@ func (s *Session) Search(start, goal int) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{First: first, Runs: 1}
-	if len(first.Correct) > 0 {
-		res.Next = first.Correct[0]
+	firstOptions := s.order(first.Correct, goal)
+	if len(firstOptions) > 0 {
+		res.Next = firstOptions[0]
 	}
 	if start == goal {
 		res.Path = []int{start}
@@ -64,7 +67,7 @@ func (s *Session) Search(start, goal int) (*Result, error) {
 	expanded := make([]bool, s.m.Vertices+1)
 	expanded[start] = true
 	path := []int{start}
-	options := [][]int{first.Correct}
+	options := [][]int{firstOptions}
 	for len(path) > 0 {
 		top := len(path) - 1
 		pick := 0
@@ -94,12 +97,28 @@ func (s *Session) Search(start, goal int) (*Result, error) {
 			return nil, err
 		}
 		res.Runs++
-		options = append(options, slices.Clone(ans.Correct))
+		options = append(options, s.order(ans.Correct, goal))
 	}
 	// Every scored vertex reaches the goal, so depth-first search over them
 	// cannot run dry; reaching this point means the model scored a vertex
 	// that does not reach the goal.
 	return res, fmt.Errorf("compiled: the iteration from %d found no path to %d after %d queries although the first query scored %v", start, goal, res.Runs, first.Correct)
+}
+
+// order returns the vertices sorted by the block at which their decoded
+// reach set first contained goal, then by id.
+func (s *Session) order(vertices []int, goal int) []int {
+	entry := func(x int) int {
+		for k, sets := range s.reachAfter {
+			if sets[x-1].has(goal) {
+				return k
+			}
+		}
+		return len(s.reachAfter)
+	}
+	out := slices.Clone(vertices)
+	slices.SortStableFunc(out, func(a, b int) int { return entry(a) - entry(b) })
+	return out
 }
 
 // ReachRow is the reach of one vertex after one block.
