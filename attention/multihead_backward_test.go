@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -305,5 +306,67 @@ func TestMultiHeadBackwardDeterministicAcrossThreads(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// trajectoryTol bounds the relative difference between the losses of the
+// Go and PyTorch gradient-descent runs. Both are float64 and differ only in
+// summation order, which five steps amplify little.
+const trajectoryTol = 1e-10
+
+func TestMultiHeadGradientDescentMatchesPyTorch(t *testing.T) {
+	f := gradFixture{t: t, dir: filepath.Join(torchFixtureDir, "trajectory")}
+	var m MultiHead[float64]
+	for h := 0; f.exists(fmt.Sprintf("wq%d", h)); h++ {
+		m.Heads = append(m.Heads, Head[float64]{
+			WQ: gradFixtureMatrix[float64](f, fmt.Sprintf("wq%d", h)),
+			WK: gradFixtureMatrix[float64](f, fmt.Sprintf("wk%d", h)),
+			WV: gradFixtureMatrix[float64](f, fmt.Sprintf("wv%d", h)),
+		})
+	}
+	m.WO = gradFixtureMatrix[float64](f, "wo")
+	x := gradFixtureMatrix[float64](f, "x")
+	target := gradFixtureMatrix[float64](f, "target")
+	lr := f.array("lr").Float64()[0]
+	want := f.array("losses").Float64()
+	opts := Options[float64]{Mask: Mask[float64]{Causal: true}, KeepWeights: true}
+
+	// Each step: loss = ½·Σ(output − target)², so dOut = output − target,
+	// then W ← W − lr·dW for every projection.
+	for step, wantLoss := range want {
+		res, err := m.SelfAttend(x, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dOut := tensor.New[float64](res.Output.Rows, res.Output.Cols)
+		loss := 0.0
+		for i, z := range res.Output.Data {
+			dOut.Data[i] = z - target.Data[i]
+			loss += 0.5 * dOut.Data[i] * dOut.Data[i]
+		}
+		if d := math.Abs(loss-wantLoss) / wantLoss; d > trajectoryTol {
+			t.Errorf("step %d: loss %v, PyTorch %v (relative difference %.3g > %g)", step, loss, wantLoss, d, trajectoryTol)
+		}
+		if step == len(want)-1 {
+			break
+		}
+
+		g, err := m.Backward(x, res, dOut, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for h, hg := range g.Heads {
+			descend(m.Heads[h].WQ, hg.DWQ, lr)
+			descend(m.Heads[h].WK, hg.DWK, lr)
+			descend(m.Heads[h].WV, hg.DWV, lr)
+		}
+		descend(m.WO, g.DWO, lr)
+	}
+}
+
+// descend applies one gradient-descent step w ← w − lr·grad in place.
+func descend(w, grad *tensor.Matrix[float64], lr float64) {
+	for i := range w.Data {
+		w.Data[i] -= lr * grad.Data[i]
 	}
 }
