@@ -25,6 +25,8 @@ type explainOptions struct {
 	wk        string
 	wv        string
 	tokens    string
+	head      int
+	headSet   bool
 	out       renderFlags
 }
 
@@ -39,9 +41,10 @@ weights A with their row sums, and the output Z. It ends with the shapes
 table, the key each query attends to most, and the memory the n×n score
 matrix takes, which is why attention costs O(n²).
 
-The input is one of the demos (sharp, random) or four matrices read from
-.npy or .json files (nested arrays of numbers): X [n×d_model], W_Q and W_K
-[d_model×d_k], W_V [d_model×d_v].`,
+The input is one of the demos (sharp, random) or four arrays read from
+.npy or .json files (nested arrays of numbers), as qkv attend reads them:
+X [n×d_model], W_Q and W_K [d_model×d_k], W_V [d_model×d_v]. Weights given
+per head, [h, d_model, d_k], are explained one head at a time (--head).`,
 		Example: `  qkv explain sharp
   qkv explain random --seed 3
   qkv explain --x x.npy --wq wq.npy --wk wk.npy --wv wv.npy --tokens "a,b,c"
@@ -51,6 +54,7 @@ The input is one of the demos (sharp, random) or four matrices read from
 			if err := opts.out.validate(); err != nil {
 				return err
 			}
+			opts.headSet = cmd.Flags().Changed("head")
 			c, err := explainInput(cmd, args, &opts)
 			if err != nil {
 				return err
@@ -70,6 +74,7 @@ The input is one of the demos (sharp, random) or four matrices read from
 	f.StringVar(&opts.wk, "wk", "", "key projection W_K [d_model×d_k] as an .npy or .json `FILE`")
 	f.StringVar(&opts.wv, "wv", "", "value projection W_V [d_model×d_v] as an .npy or .json `FILE`")
 	f.StringVar(&opts.tokens, "tokens", "", "comma-separated token `labels` for the rows of X (default t0,t1,…)")
+	f.IntVar(&opts.head, "head", 0, "head to explain when the weight files hold one matrix per head [h, d_model, d_k], numbered from 0")
 	opts.out.addFlags(cmd)
 	return cmd
 }
@@ -99,8 +104,8 @@ func explainInput(cmd *cobra.Command, args []string, o *explainOptions) (*attent
 	if nFiles > 0 {
 		return nil, usageErrorf("give either a demo name or --x, --wq, --wk and --wv, not both")
 	}
-	if o.tokens != "" {
-		return nil, usageErrorf("--tokens applies to --x input only; the demos name their own tokens")
+	if o.tokens != "" || o.headSet {
+		return nil, usageErrorf("--tokens and --head apply to --x input only; the demos name their own tokens and have one head")
 	}
 	switch args[0] {
 	case "sharp":
@@ -114,52 +119,65 @@ func explainInput(cmd *cobra.Command, args []string, o *explainOptions) (*attent
 	return nil, usageErrorf("unknown demo %q; choose sharp or random", args[0])
 }
 
-// loadCase reads X and the three projections from files.
+// loadCase reads X and the three projections from files with the
+// readers of qkv attend. A projection file may hold one matrix or one per
+// head [h, d_model, d_k]; o.head selects the head to explain.
 func loadCase(o *explainOptions) (*attentionCase, error) {
-	var mats [4]*tensor.Matrix[float64]
-	names := [4]string{"X", "W_Q", "W_K", "W_V"}
-	dtype := "float64"
-	for i, path := range []string{o.x, o.wq, o.wk, o.wv} {
-		a, err := npy.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", names[i], err)
-		}
-		if len(a.Shape) != 2 {
-			return nil, fmt.Errorf("read %s: %s contains a %d-dimensional array %v; expected a matrix", names[i], path, len(a.Shape), a)
-		}
-		if !a.DType.IsFloat() {
-			return nil, fmt.Errorf("read %s: %s contains a %v array; expected float32 or float64 values", names[i], path, a)
-		}
-		if a.DType == npy.Float32 {
-			dtype = "float32"
-		}
-
-		m, err := tensor.FromSlice(a.Shape[0], a.Shape[1], a.Float64())
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", names[i], err)
-		}
-		if err := tensor.CheckFinite(names[i], m); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		mats[i] = m
-	}
-
-	x := mats[0]
-	if x.Rows == 0 {
-		return nil, fmt.Errorf("X in %s has no rows; attention needs at least one token", o.x)
-	}
-	tokens := defaultTokens(x.Rows)
-	if o.tokens != "" {
-		tokens = strings.Split(o.tokens, ",")
-		if len(tokens) != x.Rows {
-			return nil, usageErrorf("--tokens has %d labels but X %v has %d rows; give one label per row", len(tokens), x.Shape(), x.Rows)
-		}
-	}
-	c, err := computeCase("input", "attention of "+o.x, tokens, x, mats[1], mats[2], mats[3])
+	xIn, err := readAttendInput("X", o.x)
 	if err != nil {
 		return nil, err
 	}
-	c.DType = dtype
+	if len(xIn.arr.Shape) != 2 {
+		return nil, fmt.Errorf("X in %s has shape %s; want a matrix [n, d_model]", o.x, npy.ShapeString(xIn.arr.Shape))
+	}
+	xs, err := xIn.split()
+	if err != nil {
+		return nil, err
+	}
+	x := xs[0]
+	if x.Rows == 0 {
+		return nil, fmt.Errorf("X in %s has no rows; attention needs at least one token", o.x)
+	}
+	allFloat32 := xIn.arr.DType == npy.Float32
+	multiHead := false
+
+	var weights [3]*tensor.Matrix[float64]
+	for i, w := range []struct{ name, path string }{{"W_Q", o.wq}, {"W_K", o.wk}, {"W_V", o.wv}} {
+		in, err := readAttendInput(w.name, w.path)
+		if err != nil {
+			return nil, err
+		}
+		heads, err := in.split()
+		if err != nil {
+			return nil, err
+		}
+		if o.head < 0 || o.head >= len(heads) {
+			return nil, usageErrorf("invalid --head %d: %s in %s has %d head(s), numbered from 0", o.head, w.name, w.path, len(heads))
+		}
+		allFloat32 = allFloat32 && in.arr.DType == npy.Float32
+		multiHead = multiHead || len(heads) > 1
+		weights[i] = heads[o.head]
+	}
+
+	tokens := defaultTokens(x.Rows)
+	if o.tokens != "" {
+		if tokens, err = parseTokens("--tokens", o.tokens, x.Rows, "rows in X"); err != nil {
+			return nil, err
+		}
+	}
+	title := "attention of " + o.x
+	if multiHead {
+		title = fmt.Sprintf("attention of %s, head %d", o.x, o.head)
+	}
+	c, err := computeCase("input", title, tokens, x, weights[0], weights[1], weights[2])
+	if err != nil {
+		return nil, err
+	}
+	// The computation runs in float64. DType records the inputs' type for
+	// the memory estimate: float32 only when every input is float32.
+	if allFloat32 {
+		c.DType = string(npy.Float32)
+	}
 	return c, nil
 }
 

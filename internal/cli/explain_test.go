@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -158,10 +159,12 @@ func TestExplainErrors(t *testing.T) {
 		{"unknown demo", []string{"explain", "fuzzy"}, exitUsage, `unknown demo "fuzzy"`},
 		{"seed on sharp", []string{"explain", "sharp", "--seed", "2"}, exitUsage, "random demo only"},
 		{"seed on files", []string{"explain", "--x", x, "--wq", w, "--wk", w, "--wv", w, "--seed", "2"}, exitUsage, "random demo only"},
-		{"tokens on demo", []string{"explain", "sharp", "--tokens", "a,b"}, exitUsage, "--tokens applies"},
+		{"tokens on demo", []string{"explain", "sharp", "--tokens", "a,b"}, exitUsage, "--tokens and --head apply"},
 		{"token count", []string{"explain", "--x", x, "--wq", w, "--wk", w, "--wv", w, "--tokens", "a"}, exitUsage, "--tokens has 1 labels"},
 		{"missing file", []string{"explain", "--x", filepath.Join(dir, "none.json"), "--wq", w, "--wk", w, "--wv", w}, exitFailure, "none.json"},
-		{"3-D input", []string{"explain", "--x", cube, "--wq", w, "--wk", w, "--wv", w}, exitFailure, "3-dimensional"},
+		{"3-D input", []string{"explain", "--x", cube, "--wq", w, "--wk", w, "--wv", w}, exitFailure, "want a matrix [n, d_model]"},
+		{"head out of range", []string{"explain", "--x", x, "--wq", w, "--wk", w, "--wv", w, "--head", "1"}, exitUsage, "invalid --head 1"},
+		{"head on demo", []string{"explain", "sharp", "--head", "1"}, exitUsage, "--head apply to --x input only"},
 		{"d_model mismatch", []string{"explain", "--x", x, "--wq", w3, "--wk", w, "--wv", w}, exitFailure, "W_Q"},
 		{"NaN input", []string{"explain", "--x", nan, "--wq", w, "--wk", w, "--wv", w}, exitFailure, "NaN"},
 		{"too many args", []string{"explain", "sharp", "random"}, exitUsage, "2"},
@@ -179,5 +182,26 @@ func TestExplainErrors(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", errOut, c.want)
 			}
 		})
+	}
+}
+
+func TestExplainSelectsHead(t *testing.T) {
+	dir := t.TempDir()
+	x := writeJSONFile(t, dir, "x.json", "[[1, 0], [0, 1]]")
+	// Head 0 makes every query attend to key 0, head 1 to key 1.
+	wq := writeJSONFile(t, dir, "wq.json", "[[[1, 0], [1, 0]], [[0, 1], [0, 1]]]")
+	wk := writeJSONFile(t, dir, "wk.json", "[[[20, 0], [0, 20]], [[20, 0], [0, 20]]]")
+	wv := writeJSONFile(t, dir, "wv.json", "[[[1], [0]], [[1], [0]]]")
+	for head, want := range []string{`t0\s+→ t0`, `t0\s+→ t1`} {
+		code, out, errOut := runCLI(t, "explain", "--x", x, "--wq", wq, "--wk", wk, "--wv", wv, "--head", fmt.Sprint(head))
+		if code != exitOK {
+			t.Fatalf("head %d: exit %d: %s", head, code, errOut)
+		}
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("head %d: output does not match %q", head, want)
+		}
+		if !strings.Contains(out, fmt.Sprintf("head %d", head)) {
+			t.Errorf("head %d: title does not name the head", head)
+		}
 	}
 }
