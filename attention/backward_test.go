@@ -270,7 +270,7 @@ func TestBackwardFullyMaskedRowsGetZeros(t *testing.T) {
 	}
 
 	// Causal with n_q > n_k: queries 0 and 1 may attend to no key, query 4
-	// has only -Inf bias entries, and only the last query sees key 3.
+	// has only -Inf bias entries, and only the last query may attend to key 3.
 	opts := Options[float64]{Mask: Mask[float64]{Causal: true, Bias: bias}, KeepWeights: true}
 	fwd, err := Attend(q, k, v, opts)
 	if err != nil {
