@@ -30,46 +30,72 @@ type Result struct {
 
 // Search asks the model for the next vertex from start towards goal and
 // then iterates: it appends the picked vertex to the path prefix and asks
-// again, until the path reaches goal.
-//
-// The pick is the scored vertex, not yet visited, whose decoded reach set
-// took in the goal at the earliest merge block (so it is at most 2^k
-// edges from the goal for the smallest k), with ties going to the smallest
-// vertex id. Every scored vertex reaches the goal, so on a graph without
-// cycles the walk never meets a vertex twice and ends at the goal after
-// at most V−1 steps. On a graph with cycles all scored vertices of a step can already
-// be on the path; Search then backtracks to the previous vertex and tries
-// its next scored vertex. This is depth-first search over vertices that
-// reach the goal, with every vertex expanded at most once, so it ends
-// after at most V queries with a simple path.
-//
-// When start equals goal the path is [start]. When the model scores no
-// vertex for [start], Search returns the Result (with Path nil) and an
-// error matching ErrNoPath.
+// again, until the path reaches goal. See Walk for the rules.
 func (s *Session) Search(start, goal int) (*Result, error) {
-	first, err := s.Answer(start, goal, []int{start})
+	return s.SearchFrom(start, goal, []int{start})
+}
+
+// SearchFrom is Search from a longer path prefix, which must start at
+// start; the path found extends the prefix.
+func (s *Session) SearchFrom(start, goal int, prefix []int) (*Result, error) {
+	if err := s.m.checkQuery(s.edges, start, goal, prefix); err != nil {
+		return nil, err
+	}
+	return Walk(prefix, goal, s.m.Vertices,
+		func(path []int) (Answer, error) { return s.Answer(start, goal, path) },
+		func(vertices []int) []int { return s.order(vertices, goal) })
+}
+
+// Walk finds a path from the prefix to goal by iterating a model: ask
+// returns the model's answer for a path prefix, and prefer sorts scored
+// vertices into the order in which to try them (nil keeps ascending ids).
+// Vertex ids are 1..vertices. Walk is independent of how the model works,
+// so trained models reuse it.
+//
+// The pick is the first scored vertex in prefer's order that has not been
+// visited. Every scored vertex reaches the goal, so on a graph without
+// cycles the walk never meets a vertex twice and ends at the goal after
+// at most V−1 steps. On a graph with cycles all scored vertices of a step
+// can already be visited; Walk then backtracks to the previous vertex and
+// tries its next scored vertex. This is depth-first search over vertices
+// that reach the goal, with every vertex expanded at most once, so it
+// ends after at most V queries with a path whose new part is simple. Walk
+// never backtracks into the given prefix.
+//
+// When the prefix already ends at goal, the path is the prefix. When the
+// model scores no vertex for the prefix, Walk returns the Result (with
+// Path nil) and an error matching ErrNoPath.
+func Walk(prefix []int, goal, vertices int, ask func(path []int) (Answer, error), prefer func([]int) []int) (*Result, error) {
+	if prefer == nil {
+		prefer = slices.Clone[[]int]
+	}
+	first, err := ask(prefix)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{First: first, Runs: 1}
-	firstOptions := s.order(first.Correct, goal)
+	firstOptions := prefer(first.Correct)
 	if len(firstOptions) > 0 {
 		res.Next = firstOptions[0]
 	}
-	if start == goal {
-		res.Path = []int{start}
+	current := prefix[len(prefix)-1]
+	if current == goal {
+		res.Path = slices.Clone(prefix)
 		return res, nil
 	}
 	if len(first.Correct) == 0 {
-		return res, fmt.Errorf("%w from %d to %d", ErrNoPath, start, goal)
+		return res, fmt.Errorf("%w from %d to %d", ErrNoPath, current, goal)
 	}
 
-	expanded := make([]bool, s.m.Vertices+1)
-	expanded[start] = true
-	path := []int{start}
+	expanded := make([]bool, vertices+1)
+	for _, p := range prefix {
+		expanded[p] = true
+	}
+	fixed := len(prefix) - 1 // path[:fixed] is never undone
+	path := slices.Clone(prefix)
 	options := [][]int{firstOptions}
-	for len(path) > 0 {
-		top := len(path) - 1
+	for len(path) > fixed {
+		top := len(path) - 1 - fixed
 		pick := 0
 		for len(options[top]) > 0 && pick == 0 {
 			w := options[top][0]
@@ -79,7 +105,7 @@ func (s *Session) Search(start, goal int) (*Result, error) {
 			}
 		}
 		if pick == 0 {
-			path, options = path[:top], options[:top]
+			path, options = path[:len(path)-1], options[:top]
 			res.Backtracks++
 			continue
 		}
@@ -89,20 +115,20 @@ func (s *Session) Search(start, goal int) (*Result, error) {
 			res.Path = path
 			return res, nil
 		}
-		if res.Runs > s.m.Vertices {
+		if res.Runs > vertices {
 			break
 		}
-		ans, err := s.Answer(start, goal, path)
+		ans, err := ask(path)
 		if err != nil {
 			return nil, err
 		}
 		res.Runs++
-		options = append(options, s.order(ans.Correct, goal))
+		options = append(options, prefer(ans.Correct))
 	}
 	// Every scored vertex reaches the goal, so depth-first search over them
 	// cannot run dry; reaching this point means the model scored a vertex
 	// that does not reach the goal.
-	return res, fmt.Errorf("compiled: the iteration from %d found no path to %d after %d queries although the first query scored %v", start, goal, res.Runs, first.Correct)
+	return res, fmt.Errorf("compiled: the iteration from %d found no path to %d after %d queries although the first query scored %v", current, goal, res.Runs, first.Correct)
 }
 
 // order returns the vertices sorted by the block at which their decoded
