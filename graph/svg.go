@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -16,138 +15,6 @@ type DrawOptions struct {
 	// for none. When both are set and a path exists, the edges of a
 	// shortest path are drawn bold.
 	Start, Goal int
-}
-
-// Layout geometry in SVG user units (pixels).
-const (
-	charWidth   = 7.2 // average width of a 12 px sans-serif character
-	boxHeight   = 24
-	boxPadding  = 8
-	rowGap      = 12
-	columnGap   = 70
-	margin      = 20
-	titleHeight = 28
-	maxLabelLen = 48 // longer names are shortened with an ellipsis
-)
-
-// layout is the position of every vertex: layers are columns from left to
-// right, and a vertex sits in column layer[v] at row row[v].
-type layout struct {
-	layer   []int
-	columns [][]int // vertices of each column, top to bottom
-	x, y    []float64
-	width   []float64
-	w, h    float64
-}
-
-// Layers assigns every vertex a layer so that edges point to higher
-// layers: a vertex's layer is the length of the longest path reaching it
-// from a vertex without parents. On a graph with cycles, edges that close
-// a cycle (those against the order of TopologicalOrder) are ignored.
-func (g *Digraph) Layers() []int {
-	order, _ := g.TopologicalOrder()
-	pos := make([]int, g.Len())
-	for i, v := range order {
-		pos[v] = i
-	}
-	layer := make([]int, g.Len())
-	for _, v := range order {
-		for _, w := range g.children[v] {
-			if pos[w] > pos[v] {
-				layer[w] = max(layer[w], layer[v]+1)
-			}
-		}
-	}
-	return layer
-}
-
-func (g *Digraph) layout(top float64) *layout {
-	n := g.Len()
-	lay := &layout{layer: g.Layers(), x: make([]float64, n), y: make([]float64, n), width: make([]float64, n)}
-	depth := 0
-	for _, l := range lay.layer {
-		depth = max(depth, l+1)
-	}
-	lay.columns = make([][]int, depth)
-	for v := 0; v < n; v++ {
-		lay.columns[lay.layer[v]] = append(lay.columns[lay.layer[v]], v)
-	}
-	g.orderColumns(lay)
-
-	colWidth := make([]float64, depth)
-	for v := 0; v < n; v++ {
-		lay.width[v] = float64(len([]rune(shorten(g.names[v]))))*charWidth + 2*boxPadding
-		colWidth[lay.layer[v]] = max(colWidth[lay.layer[v]], lay.width[v])
-	}
-	tallest := 0
-	for _, col := range lay.columns {
-		tallest = max(tallest, len(col))
-	}
-	height := float64(tallest)*(boxHeight+rowGap) - rowGap
-	x := float64(margin)
-	for c, col := range lay.columns {
-		offset := (height - (float64(len(col))*(boxHeight+rowGap) - rowGap)) / 2
-		for r, v := range col {
-			lay.x[v] = x + (colWidth[c]-lay.width[v])/2
-			lay.y[v] = top + offset + float64(r)*(boxHeight+rowGap)
-		}
-		x += colWidth[c] + columnGap
-	}
-	lay.w = x - columnGap + margin
-	lay.h = top + height + margin
-	return lay
-}
-
-// orderColumns reduces edge crossings with a few sweeps of the barycenter
-// heuristic: each vertex moves to the mean row of its neighbours in the
-// column before (forward sweep) or after (backward sweep).
-func (g *Digraph) orderColumns(lay *layout) {
-	row := make([]float64, g.Len())
-	setRows := func() {
-		for _, col := range lay.columns {
-			for r, v := range col {
-				row[v] = float64(r)
-			}
-		}
-	}
-	setRows()
-	sweep := func(c int, neighbours func(int) []int, adjacent int) {
-		key := make(map[int]float64, len(lay.columns[c]))
-		for _, v := range lay.columns[c] {
-			sum, count := 0.0, 0
-			for _, u := range neighbours(v) {
-				if lay.layer[u] == adjacent {
-					sum += row[u]
-					count++
-				}
-			}
-			if count > 0 {
-				key[v] = sum / float64(count)
-			} else {
-				key[v] = row[v]
-			}
-		}
-		slices.SortStableFunc(lay.columns[c], func(a, b int) int {
-			switch {
-			case key[a] < key[b]:
-				return -1
-			case key[a] > key[b]:
-				return 1
-			}
-			return 0
-		})
-		for r, v := range lay.columns[c] {
-			row[v] = float64(r)
-		}
-	}
-	for iter := 0; iter < 4; iter++ {
-		for c := 1; c < len(lay.columns); c++ {
-			sweep(c, g.Parents, c-1)
-		}
-		for c := len(lay.columns) - 2; c >= 0; c-- {
-			sweep(c, g.Children, c+1)
-		}
-	}
 }
 
 func shorten(name string) string {
@@ -190,7 +57,20 @@ func (g *Digraph) WriteSVG(w io.Writer, opts DrawOptions) error {
 	if opts.Title != "" {
 		top += titleHeight
 	}
+	maxDip := 0.0
+	if g.hasBackEdges() {
+		// Leave room above and below for the curves of edges that close a
+		// cycle; the layout itself does not depend on top.
+		probe := g.layout(top)
+		for _, e := range g.edges {
+			if probe.layer[e.To] <= probe.layer[e.From] {
+				maxDip = max(maxDip, backEdgeDip(probe, e))
+			}
+		}
+		top += maxDip
+	}
 	lay := g.layout(top)
+	lay.top = top
 	onPath := map[Edge]bool{}
 	if opts.Start >= 0 && opts.Goal >= 0 && opts.Start < g.Len() && opts.Goal < g.Len() {
 		if path, err := g.ShortestPath(opts.Start, opts.Goal); err == nil {
@@ -200,10 +80,11 @@ func (g *Digraph) WriteSVG(w io.Writer, opts DrawOptions) error {
 		}
 	}
 
+	height := lay.h + maxDip
 	var b strings.Builder
-	width := max(lay.w, 240)
+	width := max(lay.w, 240, 2*margin+8.5*float64(len([]rune(opts.Title))))
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`+"\n",
-		width, lay.h, width, lay.h)
+		width, height, width, height)
 	b.WriteString(`<defs>
 <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker>
 <marker id="arrow-path" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f6fd1"/></marker>
@@ -238,29 +119,61 @@ func (g *Digraph) WriteSVG(w io.Writer, opts DrawOptions) error {
 }
 
 func (g *Digraph) writeEdge(b *strings.Builder, lay *layout, e Edge, bold bool) {
-	x1 := lay.x[e.From] + lay.width[e.From]
-	y1 := lay.y[e.From] + boxHeight/2
-	x2 := lay.x[e.To]
-	y2 := lay.y[e.To] + boxHeight/2
 	if lay.layer[e.To] > lay.layer[e.From] {
 		stroke, widthPx, marker := "#555", 1.0, "arrow"
 		if bold {
 			stroke, widthPx, marker = "#1f6fd1", 2.5, "arrow-path"
 		}
-		mid := (x1 + x2) / 2
-		fmt.Fprintf(b, `<path d="M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="none" stroke="%s" stroke-width="%.1f" marker-end="url(#%s)"/>`+"\n",
-			x1, y1, mid, y1, mid, y2, x2, y2, stroke, widthPx, marker)
+		// The edge runs through the slots of its dummy vertices, one per
+		// column it crosses, so it never passes behind a box.
+		x, y := lay.x[e.From]+lay.width[e.From], lay.y[e.From]+boxHeight/2
+		fmt.Fprintf(b, `<path d="M%.1f,%.1f`, x, y)
+		curve := func(x2, y2 float64) {
+			mid := (x + x2) / 2
+			fmt.Fprintf(b, ` C%.1f,%.1f %.1f,%.1f %.1f,%.1f`, mid, y, mid, y2, x2, y2)
+			x, y = x2, y2
+		}
+		for _, d := range lay.chains[e] {
+			curve(lay.x[d], lay.y[d]+boxHeight/2)
+			x += lay.width[d]
+			fmt.Fprintf(b, ` L%.1f,%.1f`, x, y)
+		}
+		curve(lay.x[e.To], lay.y[e.To]+boxHeight/2)
+		fmt.Fprintf(b, `" fill="none" stroke="%s" stroke-width="%.1f" marker-end="url(#%s)"/>`+"\n", stroke, widthPx, marker)
 		return
 	}
-	// An edge that closes a cycle runs backwards: leave from the bottom of
-	// the source and enter the bottom of the target along a curve below.
-	sx, sy := lay.x[e.From]+lay.width[e.From]/2, lay.y[e.From]+boxHeight
-	tx, ty := lay.x[e.To]+lay.width[e.To]/2, lay.y[e.To]+boxHeight
-	dip := 30 + 0.15*math.Abs(sx-tx)
+	// An edge that closes a cycle runs backwards. It leaves the top of the
+	// source and enters the top of the target along an arch above the
+	// rows, or uses the bottoms and a curve below when the source lies in
+	// the lower half of the picture, whichever border is closer.
+	sx, tx := lay.x[e.From]+lay.width[e.From]/2, lay.x[e.To]+lay.width[e.To]/2
+	sy, ty := lay.y[e.From], lay.y[e.To]
+	dip := backEdgeDip(lay, e)
+	bend := min(sy, ty) - dip
+	if sy-lay.top > (lay.h-margin-lay.top)/2 {
+		sy, ty = sy+boxHeight, ty+boxHeight
+		bend = max(sy, ty) + dip
+	}
 	stroke, marker := "#999", "arrow-back"
 	if bold {
 		stroke, marker = "#1f6fd1", "arrow-path"
 	}
 	fmt.Fprintf(b, `<path d="M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="none" stroke="%s" stroke-width="1.2" stroke-dasharray="5,3" marker-end="url(#%s)"/>`+"\n",
-		sx, sy, sx, max(sy, ty)+dip, tx, max(sy, ty)+dip, tx, ty, stroke, marker)
+		sx, sy, sx, bend, tx, bend, tx, ty, stroke, marker)
+}
+
+// backEdgeDip returns how far below its lower end the curve of an edge
+// that closes a cycle reaches.
+func backEdgeDip(lay *layout, e Edge) float64 {
+	return 30 + 0.15*math.Abs(lay.x[e.From]-lay.x[e.To])
+}
+
+func (g *Digraph) hasBackEdges() bool {
+	layer := g.Layers()
+	for _, e := range g.edges {
+		if layer[e.To] <= layer[e.From] {
+			return true
+		}
+	}
+	return false
 }
