@@ -287,11 +287,14 @@ d_k = d_v = 3, drawing X [4×4], then W_Q, W_K and W_V [4×3] in that order,
 row by row, uniformly from [-1, 1).
 
 With --seed N the values come from Go's math/rand/v2 PCG generator seeded
-with (N, N). With --numpy-seed N they are the values numpy's legacy
-generator returns after np.random.seed(N) for
-np.random.uniform(-1, 1, shape), drawn in the same order, so they agree
-with numpy digit for digit. Random weights give scores near 0, so A is close to uniform
-(0.25 per key): attention only becomes selective when Q·Kᵀ separates keys.`,
+with (N, N). With --numpy-seed N they are the values that numpy's legacy
+generator returns for np.random.uniform(-1, 1, shape) after
+np.random.seed(N), drawn in the same order, so they agree with numpy digit
+for digit.
+
+Small random weights give small scores, so each row of A stays fairly flat
+(near 0.25 per key): attention becomes selective only when Q·Kᵀ separates
+the keys, as in "qkv demo sharp".`,
 		Example: `  qkv demo random --seed 7
   qkv demo random --seed 7 --json
   qkv demo random --numpy-seed 0 --json
@@ -309,7 +312,7 @@ with numpy digit for digit. Random weights give scores near 0, so A is close to 
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the matrices as one JSON object instead of tables")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the Go random number generator")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed `N` of the Go random number generator")
 	cmd.Flags().Int64Var(&numpySeed, "numpy-seed", 0, "draw as numpy does after np.random.seed(`N`), 0 ≤ N < 2³²; excludes --seed")
 	out.addFlags(cmd)
 	return cmd

@@ -37,8 +37,8 @@ func newExplainCmd(env *Env) *cobra.Command {
 		Short: "Walk through one attention computation step by step",
 		Long: `explain computes self-attention and prints every intermediate with its
 shape: X, W_Q, W_K, W_V, then Q, K, V, Q·Kᵀ, the scaled scores S, the
-weights A with their row sums, and the output Z. It ends with the shapes
-table, the key each query attends to most, and the memory the n×n score
+weights A with their row sums, and the output Z. It ends with the key each
+query attends to most, the shapes table, and the memory that the n×n score
 matrix takes, which is why attention costs O(n²).
 
 The input is one of the demos (sharp, random) or four arrays read from
@@ -67,14 +67,14 @@ per head, [h, d_model, d_k], are explained one head at a time (--head).`,
 		},
 	}
 	f := cmd.Flags()
-	f.Uint64Var(&opts.seed, "seed", 1, "seed of the Go random number generator for the random demo")
+	f.Uint64Var(&opts.seed, "seed", 1, "seed `N` of the Go random number generator for the random demo")
 	f.Int64Var(&opts.numpySeed, "numpy-seed", 0, "draw the random demo as numpy does after np.random.seed(`N`), 0 ≤ N < 2³²; excludes --seed")
 	f.StringVar(&opts.x, "x", "", "token embeddings X [n×d_model] as an .npy or .json `FILE`")
 	f.StringVar(&opts.wq, "wq", "", "query projection W_Q [d_model×d_k] as an .npy or .json `FILE`")
 	f.StringVar(&opts.wk, "wk", "", "key projection W_K [d_model×d_k] as an .npy or .json `FILE`")
 	f.StringVar(&opts.wv, "wv", "", "value projection W_V [d_model×d_v] as an .npy or .json `FILE`")
 	f.StringVar(&opts.tokens, "tokens", "", "comma-separated token `labels` for the rows of X (default t0,t1,…)")
-	f.IntVar(&opts.head, "head", 0, "head to explain when the weight files hold one matrix per head [h, d_model, d_k], numbered from 0")
+	f.IntVar(&opts.head, "head", 0, "head `N` to explain, from 0, when the weight files hold one matrix per head [h, d_model, d_k]")
 	opts.out.addFlags(cmd)
 	return cmd
 }

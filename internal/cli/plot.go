@@ -59,8 +59,8 @@ Tokens are labelled t0, t1, … unless --tokens names them.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.in, "in", "", "directory with scores.npy, weights.npy and output.npy from qkv attend --out (required)")
-	f.StringVar(&o.out, "out", "", "directory for the figures (default: the --in directory)")
+	f.StringVar(&o.in, "in", "", "`DIR` with scores.npy, weights.npy and output.npy from qkv attend --out (required)")
+	f.StringVar(&o.out, "out", "", "write the figures to `DIR`, created if missing (default: the --in directory)")
 	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `labels`, also used for the keys when n_q = n_k (default t0,t1,…)")
 	f.StringVar(&o.keyTokens, "key-tokens", "", "comma-separated key token `labels` when they differ from the queries")
 	f.StringVar(&o.render.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats`: png, svg, pdf")
