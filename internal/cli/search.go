@@ -1,0 +1,584 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"qkv/compiled"
+	"qkv/graph"
+	"qkv/nn"
+	"qkv/task"
+	"qkv/viz"
+)
+
+func init() { register(newSearchCmd) }
+
+// searcher is the model behind qkv search. The compiled path-merging
+// transformer implements it; a trained checkpoint can implement it as
+// well (answer with its logits, walk with compiled.Walk, trace with
+// nn.Model.Forward) and reuse all of the output and plots.
+type searcher interface {
+	// Describe returns one line naming the model and how its layer count
+	// comes about.
+	Describe() string
+	// Layers returns the number of transformer blocks; LayerName(i)
+	// returns what block i does.
+	Layers() int
+	LayerName(i int) string
+	// Search answers the query for its path prefix and then iterates the
+	// model to a whole path (see compiled.Walk).
+	Search(q *searchQuery) (*compiled.Result, error)
+	// Reach returns the reach table per layer, or nil for a model whose
+	// residual stream has no decodable reach sets.
+	Reach() []compiled.ReachLayer
+	// Trace runs the whole token sequence through every block, for the
+	// attention plots.
+	Trace(q *searchQuery) (*nn.Trace[float64], error)
+}
+
+// searchQuery is one search input in vertex ids 1..Vertices.
+type searchQuery struct {
+	Example  task.Example // edges, start, goal and path prefix
+	Vertices int
+	// Names[id] is the name of vertex id as the input wrote it; Names[0]
+	// is unused.
+	Names []string
+}
+
+// name returns the input's name of vertex id.
+func (q *searchQuery) name(id int) string { return q.Names[id] }
+
+func (q *searchQuery) nameAll(ids []int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = q.name(id)
+	}
+	return out
+}
+
+// compiledSearcher runs the compiled path-merging transformer.
+type compiledSearcher struct {
+	model   *compiled.Model
+	session *compiled.Session
+}
+
+func newCompiledSearcher(q *searchQuery) (*compiledSearcher, error) {
+	n := 3*len(q.Example.Edges) + 4 + q.Vertices
+	if q.Vertices > compiled.MaxVertices || n > compiled.MaxTokens {
+		return nil, fmt.Errorf("the graph is too large for the compiled model: %d vertices and %d edges need %d tokens and about %d MiB; the limits are %d vertices and %d tokens (about %d edges)",
+			q.Vertices, len(q.Example.Edges), n, compiled.EstimateBytes(q.Vertices, n)>>20, compiled.MaxVertices, compiled.MaxTokens, (compiled.MaxTokens-4)/3)
+	}
+	m, err := compiled.New(q.Vertices, n)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.NewSession(q.Example.Edges)
+	if err != nil {
+		return nil, err
+	}
+	return &compiledSearcher{model: m, session: s}, nil
+}
+
+func (c *compiledSearcher) Describe() string {
+	m := c.model
+	return fmt.Sprintf("compiled path-merging transformer: %d layers = 3 + ⌈log₂ V⌉ = 3 + %d merge layers for V = %d vertices (roles, load edges, merges, readout)", m.Layers(), m.MergeLayers, m.Vertices)
+}
+
+func (c *compiledSearcher) Layers() int            { return c.model.Layers() }
+func (c *compiledSearcher) LayerName(i int) string { return c.model.LayerName(i) }
+
+func (c *compiledSearcher) Search(q *searchQuery) (*compiled.Result, error) {
+	ex := &q.Example
+	return c.session.SearchFrom(ex.Start, ex.Goal, ex.Path)
+}
+
+func (c *compiledSearcher) Reach() []compiled.ReachLayer { return c.session.ReachTable() }
+
+func (c *compiledSearcher) Trace(q *searchQuery) (*nn.Trace[float64], error) {
+	return c.model.Forward(&q.Example)
+}
+
+// searchOptions are the flags of qkv search.
+type searchOptions struct {
+	graphFile string
+	format    string
+	start     string
+	goal      string
+	tokens    string
+	jsonOut   bool
+	reachAll  bool
+	plotDir   string
+	plots     renderFlags
+}
+
+func newSearchCmd(env *Env) *cobra.Command {
+	var o searchOptions
+	cmd := &cobra.Command{
+		Use:   "search {--graph FILE --start A --goal B | --tokens TEXT}",
+		Short: "Find a path with the compiled path-merging transformer",
+		Long: `search answers "which vertex comes next on a path from the start to the
+goal?" with a transformer whose weights are constructed, not trained: every
+vertex token holds the set of vertices it reaches, and each merge layer
+unions the sets of the vertices already reached, so reach doubles per layer.
+
+It prints the next vertex the model picks, every correct next vertex (each
+child of the current vertex from which the goal is reachable), the whole
+path found by asking the model again after each step, the number of layers,
+and each vertex's reach after every layer beside the true count.
+
+The model has 3 + ⌈log₂ V⌉ layers for V vertices: one block derives token
+roles, one loads the edges (reach 1 edge), ⌈log₂ V⌉ merge blocks double the
+reach (2, 4, 8, … edges), one reads out the answer. The picked vertex is the
+correct vertex whose reach set took in the goal at the earliest layer, ties
+going to the vertex that comes first in the input.`,
+		Example: `  qkv search --graph deps.txt --start qkv --goal golang.org/x/sys@v0.50.0
+  go mod graph | qkv search --graph - --format gomod --start qkv --goal golang.org/x/term@v0.48.0
+  qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8"
+  qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8" --json
+  qkv search --graph g.dot --start a --goal z --plot out/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSearch(env, &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.graphFile, "graph", "", "read the graph from `FILE` (\"-\" for standard input)")
+	f.StringVar(&o.format, "format", "auto", "graph format: "+graph.FormatNames)
+	f.StringVar(&o.start, "start", "", "name of the start vertex (with --graph)")
+	f.StringVar(&o.goal, "goal", "", "name of the goal vertex (with --graph)")
+	f.StringVar(&o.tokens, "tokens", "", "the task's text format instead of --graph: \"E u v …  Q start goal  P start …\", vertex ids as names")
+	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object instead of text")
+	f.BoolVar(&o.reachAll, "reach-all", false, "print the reach of every vertex; by default graphs with more than 24 vertices get summary rows")
+	f.StringVar(&o.plotDir, "plot", "", "write per-layer attention heatmaps and the reach chart to `DIR` (created if missing)")
+	f.StringVar(&o.plots.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats` for --plot: png, svg, pdf")
+	return cmd
+}
+
+// loadSearchQuery reads the query from the flags.
+func loadSearchQuery(env *Env, o *searchOptions) (*searchQuery, error) {
+	switch {
+	case o.tokens != "" && o.graphFile != "":
+		return nil, usageErrorf("--tokens and --graph exclude each other; give one")
+	case o.tokens != "":
+		if o.start != "" || o.goal != "" {
+			return nil, usageErrorf("--start and --goal go with --graph; --tokens holds the query itself (Q start goal)")
+		}
+		return queryFromTokens(o.tokens)
+	case o.graphFile != "":
+		return queryFromGraph(env, o)
+	default:
+		return nil, usageErrorf("give --graph FILE with --start and --goal, or --tokens TEXT")
+	}
+}
+
+func queryFromTokens(text string) (*searchQuery, error) {
+	ex, err := task.ParseText(text)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --tokens: %w", err)
+	}
+	v := max(ex.Start, ex.Goal)
+	for _, e := range ex.Edges {
+		v = max(v, e.From, e.To)
+	}
+	for _, p := range ex.Path {
+		v = max(v, p)
+	}
+	if v > compiled.MaxVertices {
+		return nil, fmt.Errorf("invalid --tokens: vertex id %d is larger than %d, the most the compiled model supports", v, compiled.MaxVertices)
+	}
+	if len(ex.Path) == 0 || ex.Path[0] != ex.Start {
+		return nil, fmt.Errorf("invalid --tokens: the path prefix after P must start with the start vertex %d", ex.Start)
+	}
+	if len(ex.Path) > v {
+		return nil, fmt.Errorf("invalid --tokens: the path prefix has %d vertices, more than the %d vertex ids in use", len(ex.Path), v)
+	}
+	names := make([]string, v+1)
+	for i := 1; i <= v; i++ {
+		names[i] = fmt.Sprint(i)
+	}
+	return &searchQuery{Example: ex, Vertices: v, Names: names}, nil
+}
+
+func queryFromGraph(env *Env, o *searchOptions) (*searchQuery, error) {
+	format, err := graph.ParseFormat(o.format)
+	if err != nil {
+		return nil, usageErrorf("invalid --format %q: use one of %s", o.format, graph.FormatNames)
+	}
+	if o.start == "" || o.goal == "" {
+		return nil, usageErrorf("--graph needs --start and --goal")
+	}
+	var g *graph.Digraph
+	if o.graphFile == "-" {
+		data, err := io.ReadAll(env.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read standard input: %w", err)
+		}
+		g, _, err = graph.ParseBytes(data, "standard input", format)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		g, _, err = graph.ParseFile(o.graphFile, format)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if g.Len() == 0 {
+		return nil, fmt.Errorf("graph %s has no vertices", o.graphFile)
+	}
+	start, err := g.Lookup(o.start)
+	if err != nil {
+		return nil, usageErrorf("invalid --start: %v", err)
+	}
+	goal, err := g.Lookup(o.goal)
+	if err != nil {
+		return nil, usageErrorf("invalid --goal: %v", err)
+	}
+	names := append([]string{""}, g.Names()...)
+	var edges []task.Edge
+	for _, e := range g.Edges() {
+		edges = append(edges, task.Edge{From: e.From + 1, To: e.To + 1})
+	}
+	ex := task.Example{Edges: edges, Start: start + 1, Goal: goal + 1, Path: []int{start + 1}}
+	return &searchQuery{Example: ex, Vertices: g.Len(), Names: names}, nil
+}
+
+func runSearch(env *Env, o *searchOptions) error {
+	if err := o.plots.validate(); err != nil {
+		return err
+	}
+	if o.plotDir != "" && len(o.plots.formats) == 0 {
+		return usageErrorf("--plot-format %q names no format; use png, svg or pdf", o.plots.plotFormats)
+	}
+	q, err := loadSearchQuery(env, o)
+	if err != nil {
+		return err
+	}
+	s, err := newCompiledSearcher(q)
+	if err != nil {
+		return err
+	}
+	out, err := searchWith(s, q)
+	if err != nil {
+		return err
+	}
+	if o.plotDir != "" {
+		if err := writeSearchPlots(env, o, s, q, out); err != nil {
+			return err
+		}
+	}
+	if o.jsonOut {
+		return writeSearchJSON(env.Stdout, q, out)
+	}
+	return printSearch(env.Stdout, q, out, o.reachAll)
+}
+
+// searchOutcome is everything qkv search reports.
+type searchOutcome struct {
+	Model       string
+	Layers      int
+	LayerNames  []string
+	Result      *compiled.Result
+	NoPath      bool
+	Reach       []compiled.ReachLayer
+	LayerNote   string
+	CurrentName string
+}
+
+// searchWith runs the query on s.
+func searchWith(s searcher, q *searchQuery) (*searchOutcome, error) {
+	res, err := s.Search(q)
+	out := &searchOutcome{Model: s.Describe(), Layers: s.Layers(), Result: res, Reach: s.Reach()}
+	for i := 0; i < s.Layers(); i++ {
+		out.LayerNames = append(out.LayerNames, s.LayerName(i))
+	}
+	switch {
+	case errors.Is(err, compiled.ErrNoPath):
+		out.NoPath = true
+	case err != nil:
+		return nil, err
+	}
+	return out, nil
+}
+
+// searchJSON is the --json form of a search.
+type searchJSON struct {
+	Model      string        `json:"model"`
+	Layers     int           `json:"layers"`
+	LayerNames []string      `json:"layer_names"`
+	Start      string        `json:"start"`
+	Goal       string        `json:"goal"`
+	Prefix     []string      `json:"prefix"`
+	Next       *string       `json:"next"`
+	Correct    []string      `json:"correct"`
+	Path       []string      `json:"path"`
+	Queries    int           `json:"queries"`
+	Backtracks int           `json:"backtracks"`
+	Reach      []reachLayerJ `json:"reach"`
+}
+
+type reachLayerJ struct {
+	K        int           `json:"k"`
+	Hops     int           `json:"hops"`
+	Block    string        `json:"block"`
+	Skipped  bool          `json:"skipped"`
+	Vertices []reachVertex `json:"vertices"`
+}
+
+type reachVertex struct {
+	Vertex  string `json:"vertex"`
+	Decoded int    `json:"decoded"`
+	True    int    `json:"true"`
+}
+
+func writeSearchJSON(w io.Writer, q *searchQuery, out *searchOutcome) error {
+	ex := &q.Example
+	res := out.Result
+	j := searchJSON{
+		Model: out.Model, Layers: out.Layers, LayerNames: out.LayerNames,
+		Start: q.name(ex.Start), Goal: q.name(ex.Goal), Prefix: q.nameAll(ex.Path),
+		Correct: q.nameAll(res.First.Correct), Queries: res.Runs, Backtracks: res.Backtracks,
+		Reach: []reachLayerJ{},
+	}
+	if res.Next != 0 {
+		n := q.name(res.Next)
+		j.Next = &n
+	}
+	if res.Path != nil {
+		j.Path = q.nameAll(res.Path)
+	}
+	for _, l := range out.Reach {
+		lj := reachLayerJ{K: l.K, Hops: l.Hops, Block: l.Block, Skipped: l.Skipped, Vertices: []reachVertex{}}
+		for _, r := range l.Rows {
+			lj.Vertices = append(lj.Vertices, reachVertex{Vertex: q.name(r.Vertex), Decoded: r.Decoded, True: r.True})
+		}
+		j.Reach = append(j.Reach, lj)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j)
+}
+
+// maxReachRows is the number of vertices above which the reach table
+// prints summary rows unless --reach-all is given.
+const maxReachRows = 24
+
+func printSearch(w io.Writer, q *searchQuery, out *searchOutcome, reachAll bool) error {
+	ex := &q.Example
+	res := out.Result
+	fmt.Fprintf(w, "model:    %s\n", out.Model)
+	fmt.Fprintf(w, "query:    from %s to %s", q.name(ex.Start), q.name(ex.Goal))
+	if len(ex.Path) > 1 {
+		fmt.Fprintf(w, ", path prefix %s", strings.Join(q.nameAll(ex.Path), " → "))
+	}
+	fmt.Fprintln(w)
+	current := q.name(ex.Path[len(ex.Path)-1])
+	switch {
+	case res.Next != 0:
+		fmt.Fprintf(w, "next:     %s\n", q.name(res.Next))
+	default:
+		fmt.Fprintf(w, "next:     none: the model scores no child of %s\n", current)
+	}
+	fmt.Fprintf(w, "correct:  %s\n", listOrNone(q.nameAll(res.First.Correct)))
+	switch {
+	case out.NoPath:
+		fmt.Fprintf(w, "path:     no path: %s cannot be reached from %s\n", q.name(ex.Goal), current)
+	default:
+		fmt.Fprintf(w, "path:     %s (%d edges, %d model queries", strings.Join(q.nameAll(res.Path), " → "), len(res.Path)-1, res.Runs)
+		if res.Backtracks > 0 {
+			fmt.Fprintf(w, ", %d backtracks", res.Backtracks)
+		}
+		fmt.Fprintln(w, ")")
+	}
+	fmt.Fprintf(w, "layers:   %d (%s)\n", out.Layers, strings.Join(out.LayerNames, ", "))
+	if len(out.Reach) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	return printReach(w, q, out.Reach, reachAll)
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// printReach prints, per vertex and layer, the reach set size decoded from
+// the residual stream and the number of vertices within 2^k edges.
+func printReach(w io.Writer, q *searchQuery, reach []compiled.ReachLayer, all bool) error {
+	fmt.Fprintln(w, "reach: vertices reached after each layer, decoded from the residual stream / true count within 2^k edges")
+	header := []string{"vertex"}
+	for _, l := range reach {
+		col := fmt.Sprintf("%s (2^%d=%d)", l.Block, l.K, l.Hops)
+		if l.Skipped {
+			col += "*"
+		}
+		header = append(header, col)
+	}
+	var rows [][]string
+	mismatches := 0
+	vertices := reach[0].Rows
+	cell := func(r compiled.ReachRow) string {
+		if r.Decoded != r.True {
+			mismatches++
+			return fmt.Sprintf("%d/%d!", r.Decoded, r.True)
+		}
+		return fmt.Sprintf("%d/%d", r.Decoded, r.True)
+	}
+	if all || len(vertices) <= maxReachRows {
+		for i, v := range vertices {
+			row := []string{q.name(v.Vertex)}
+			for _, l := range reach {
+				row = append(row, cell(l.Rows[i]))
+			}
+			rows = append(rows, row)
+		}
+	} else {
+		for _, stat := range []struct {
+			name string
+			pick func([]int) int
+		}{
+			{"min", func(a []int) int { return a[0] }},
+			{"median", func(a []int) int { return a[len(a)/2] }},
+			{"max", func(a []int) int { return a[len(a)-1] }},
+		} {
+			row := []string{stat.name}
+			for _, l := range reach {
+				dec, tru := make([]int, len(l.Rows)), make([]int, len(l.Rows))
+				for i, r := range l.Rows {
+					dec[i], tru[i] = r.Decoded, r.True
+					if r.Decoded != r.True && stat.name == "min" {
+						mismatches++
+					}
+				}
+				sort.Ints(dec)
+				sort.Ints(tru)
+				row = append(row, fmt.Sprintf("%d/%d", stat.pick(dec), stat.pick(tru)))
+			}
+			rows = append(rows, row)
+		}
+	}
+	printAligned(w, header, rows)
+	if !all && len(vertices) > maxReachRows {
+		fmt.Fprintf(w, "(summary of %d vertices; --reach-all prints each one)\n", len(vertices))
+	}
+	if slices.ContainsFunc(reach, func(l compiled.ReachLayer) bool { return l.Skipped }) {
+		fmt.Fprintln(w, "* not run: the reach sets were already closed under merging, so this merge layer would change none of them")
+	}
+	if mismatches > 0 {
+		fmt.Fprintf(w, "%d decoded sizes differ from the true count (marked !)\n", mismatches)
+	}
+	return nil
+}
+
+// printAligned prints a table with left-aligned, space-padded columns.
+func printAligned(w io.Writer, header []string, rows [][]string) {
+	widths := make([]int, len(header))
+	for _, r := range append([][]string{header}, rows...) {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	line := func(r []string) {
+		var b strings.Builder
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-len([]rune(c))))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	line(header)
+	for _, r := range rows {
+		line(r)
+	}
+}
+
+// maxPlotTokens is the longest sequence whose attention heatmaps --plot
+// draws: beyond it a label per token no longer fits on the axis.
+const maxPlotTokens = 400
+
+// tokenLabels names every token of the sequence for the plots: "E u→v"
+// for an edge's E token, the vertex names for its two vertex tokens, then
+// Q, "s:<start>", "g:<goal>", P and the path.
+func tokenLabels(q *searchQuery) []string {
+	ex := &q.Example
+	var out []string
+	for _, e := range ex.Edges {
+		out = append(out, fmt.Sprintf("E %s→%s", q.name(e.From), q.name(e.To)), q.name(e.From), q.name(e.To))
+	}
+	out = append(out, "Q", "s:"+q.name(ex.Start), "g:"+q.name(ex.Goal), "P")
+	return append(out, q.nameAll(ex.Path)...)
+}
+
+// writeSearchPlots writes one attention figure per layer and the reach
+// chart to the --plot directory, all files or none.
+func writeSearchPlots(env *Env, o *searchOptions, s searcher, q *searchQuery, out *searchOutcome) error {
+	var figs []namedFigure
+	labels := tokenLabels(q)
+	if len(labels) <= maxPlotTokens {
+		tr, err := s.Trace(q)
+		if err != nil {
+			return err
+		}
+		for i, b := range tr.Blocks {
+			title := fmt.Sprintf("layer %d: %s", i+1, s.LayerName(i))
+			fig, _ := headFigures(title, nil, b.Weights, nil, "", false, labels, labels)
+			figs = append(figs, namedFigure{fmt.Sprintf("layer%02d-%s", i+1, strings.ReplaceAll(s.LayerName(i), " ", "")), fig})
+		}
+	} else {
+		fmt.Fprintf(env.Stderr, "qkv: the sequence has %d tokens; attention heatmaps are drawn for at most %d, so only the reach chart is written\n", len(labels), maxPlotTokens)
+	}
+	if chart := reachChart(out.Reach); chart != nil {
+		figs = append(figs, namedFigure{"reach", chart})
+	}
+	if len(figs) == 0 {
+		return fmt.Errorf("nothing to plot: the model has no reach table and the sequence is longer than %d tokens", maxPlotTokens)
+	}
+	return writeFigures(env, o.plotDir, o.plots.formats, figs...)
+}
+
+// reachChart plots the largest and the mean decoded reach set size after
+// each layer against 2^k + 1, the reach of the first vertex of a long
+// chain.
+func reachChart(reach []compiled.ReachLayer) *viz.LineChart {
+	if len(reach) == 0 || len(reach[0].Rows) == 0 {
+		return nil
+	}
+	var ks, maxes, means, chain []float64
+	for _, l := range reach {
+		top, sum := 0, 0
+		for _, r := range l.Rows {
+			top = max(top, r.Decoded)
+			sum += r.Decoded
+		}
+		ks = append(ks, float64(l.K))
+		maxes = append(maxes, float64(top))
+		means = append(means, float64(sum)/float64(len(l.Rows)))
+		chain = append(chain, float64(l.Hops+1))
+	}
+	return &viz.LineChart{
+		Title:  "reach after merge layer k (0 = after loading the edges)",
+		XLabel: "merge layers k",
+		YLabel: "vertices reached",
+		LogY:   true,
+		Series: []viz.Series{
+			{Name: "largest reach set", X: ks, Y: maxes, Points: true},
+			{Name: "mean reach set", X: ks, Y: means, Points: true},
+			{Name: "2^k + 1 (a long chain)", X: ks, Y: chain, Dashed: true},
+		},
+	}
+}
