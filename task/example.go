@@ -108,9 +108,9 @@ func (e *Example) Validate(v Vocab) error {
 	if e.Path[0] != e.Start {
 		return fmt.Errorf("invalid path prefix: it starts at %d, not at the start vertex %d", e.Path[0], e.Start)
 	}
-	children := e.adjacency()
+	children, index := e.denseGraph()
 	for i := 1; i < len(e.Path); i++ {
-		if !slices.Contains(children[e.Path[i-1]], e.Path[i]) {
+		if !slices.Contains(children[index[e.Path[i-1]]], index[e.Path[i]]) {
 			return fmt.Errorf("invalid path prefix: no edge %d→%d", e.Path[i-1], e.Path[i])
 		}
 	}
@@ -121,16 +121,35 @@ func (e *Example) Validate(v Vocab) error {
 	return nil
 }
 
-// adjacency returns the children lists indexed by vertex id, in edge
-// order, with repeated edges listed once.
-func (e *Example) adjacency() [][]int {
-	children := make([][]int, e.maxID()+1)
+// denseGraph numbers the vertices of the example 0, 1, … in order of
+// first mention (edges, then query, then path) and returns the children
+// lists over those indices, in edge order with repeated edges listed
+// once, and the index of every id. Dense indices keep memory proportional
+// to the example even when ids are large.
+func (e *Example) denseGraph() ([][]int, map[int]int) {
+	index := map[int]int{}
+	var children [][]int
+	add := func(id int) int {
+		i, ok := index[id]
+		if !ok {
+			i = len(index)
+			index[id] = i
+			children = append(children, nil)
+		}
+		return i
+	}
 	for _, ed := range e.Edges {
-		if !slices.Contains(children[ed.From], ed.To) {
-			children[ed.From] = append(children[ed.From], ed.To)
+		u, w := add(ed.From), add(ed.To)
+		if !slices.Contains(children[u], w) {
+			children[u] = append(children[u], w)
 		}
 	}
-	return children
+	add(e.Start)
+	add(e.Goal)
+	for _, p := range e.Path {
+		add(p)
+	}
+	return children, index
 }
 
 // Annotate computes Labels, Next and Lookahead from the graph and the
@@ -149,22 +168,26 @@ func (e *Example) Annotate(r *rand.Rand) error {
 	if c == e.Goal {
 		return fmt.Errorf("path prefix already ends at the goal %d: there is no next vertex", e.Goal)
 	}
-	children := e.adjacency()
-	if e.Goal >= len(children) || c >= len(children) {
-		return &graph.NoPathError{From: strconv.Itoa(c), To: strconv.Itoa(e.Goal)}
+	children, index := e.denseGraph()
+	ids := make([]int, len(index))
+	for id, i := range index {
+		ids[i] = id
 	}
-	reaches := reachesGoal(children, e.Goal)
-	for _, x := range children[c] {
-		if reaches[x] {
-			e.Labels = append(e.Labels, x)
+	ci, gi := index[c], index[e.Goal]
+	reaches := reachesGoal(children, gi)
+	for _, x := range children[ci] {
+		// A self-loop on the current vertex is never a step forward.
+		if reaches[x] && x != ci {
+			e.Labels = append(e.Labels, ids[x])
 		}
 	}
 	if len(e.Labels) == 0 {
 		return &graph.NoPathError{From: strconv.Itoa(c), To: strconv.Itoa(e.Goal)}
 	}
 	slices.Sort(e.Labels)
-	e.Next = firstStep(children, c, e.Goal)
-	e.Lookahead = lookahead(children, c, e.Next, e.Goal, nil)
+	next := firstStep(children, ci, gi)
+	e.Next = ids[next]
+	e.Lookahead = lookahead(children, ci, next, gi, nil)
 	e.Label = e.Labels[0]
 	if r != nil {
 		e.Label = e.Labels[r.IntN(len(e.Labels))]

@@ -24,8 +24,8 @@ func checkExample(t *testing.T, v Vocab, ex *Example) {
 	if !slices.Equal(again.Labels, ex.Labels) {
 		t.Fatalf("%s: labels %v, recomputed %v", ex.Text(), ex.Labels, again.Labels)
 	}
-	children := ex.adjacency()
-	want, err := LookaheadReference(children, ex.Current(), ex.Next, ex.Goal)
+	children, index := ex.denseGraph()
+	want, err := LookaheadReference(children, index[ex.Current()], index[ex.Next], index[ex.Goal])
 	if err != nil {
 		t.Fatalf("%s: %v", ex.Text(), err)
 	}
@@ -191,7 +191,7 @@ func TestReservedNeverEmitted(t *testing.T) {
 			if set.Lookahead >= 0 && ex.Lookahead != set.Lookahead {
 				t.Fatalf("%s: %s has lookahead %d", set.Name, ex.Text(), ex.Lookahead)
 			}
-			if len(ex.adjacency()[ex.Start]) < 2 {
+			if children, index := ex.denseGraph(); len(children[index[ex.Start]]) < 2 {
 				t.Fatalf("%s: start of %s has fewer than two children", set.Name, ex.Text())
 			}
 		}

@@ -250,3 +250,19 @@ func TestLookaheadArgumentErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestAnnotateLargeIDs(t *testing.T) {
+	ex, err := ParseText("E 1 999999999 E 999999999 5 E 1 7 Q 1 5 P 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ex.Annotate(nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ex.Labels, []int{999999999}) || ex.Lookahead != 1 {
+		t.Errorf("labels %v, lookahead %d; want [999999999] and 1", ex.Labels, ex.Lookahead)
+	}
+	if err := ex.Validate(MustVocab(128)); err == nil || !strings.Contains(err.Error(), "999999999") {
+		t.Errorf("Validate error = %v, want it to name the id 999999999", err)
+	}
+}
