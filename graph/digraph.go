@@ -177,10 +177,10 @@ func (g *Digraph) Lookup(name string) (int, error) {
 	return -1, &UnknownVertexError{Name: name, Suggestions: g.Suggest(name, 3)}
 }
 
-// Suggest returns up to max vertex names close to name: names that contain
+// Suggest returns up to count vertex names close to name: names that contain
 // it or that it contains (ignoring case), and names within a small edit
 // distance, closest first.
-func (g *Digraph) Suggest(name string, max int) []string {
+func (g *Digraph) Suggest(name string, count int) []string {
 	type scored struct {
 		name  string
 		score int
@@ -204,7 +204,7 @@ func (g *Digraph) Suggest(name string, max int) []string {
 	sort.SliceStable(found, func(i, j int) bool { return found[i].score < found[j].score })
 	var out []string
 	for _, s := range found {
-		if len(out) == max {
+		if len(out) == count {
 			break
 		}
 		out = append(out, s.name)

@@ -163,7 +163,7 @@ func (lx *lexer) numeral() (token, error) {
 }
 
 // quoted reads a double-quoted id. \" stands for a quote, \\ for a
-// backslash, and a backslash before a newline continues the line; any
+// backslash, and a backslash before a newline continues the line. Any
 // other backslash is kept, as Graphviz keeps it.
 func (lx *lexer) quoted() (token, error) {
 	line := lx.line

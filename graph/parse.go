@@ -108,10 +108,10 @@ func ParseBytes(data []byte, filename string, f Format) (*Digraph, Format, error
 	return g, f, err
 }
 
-// DetectFormat guesses the format of data: DOT when the first word after
-// comments is "digraph", "graph" or "strict"; "go mod graph" output when
-// every line holds two fields and every second field is a path@version;
-// the edge list otherwise.
+// DetectFormat guesses the format of data. It is DOT when the first word
+// after comments is "digraph", "graph" or "strict", and "go mod graph"
+// output when every line has two fields and every second field is a
+// path@version. Anything else is an edge list.
 func DetectFormat(data []byte) Format {
 	if w := firstDOTWord(data); w == "digraph" || w == "graph" || w == "strict" {
 		return FormatDOT

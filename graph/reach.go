@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// ErrNoPath is matched (with errors.Is) by every NoPathError. No path is
-// an answer about the graph, not a failure of the program, so callers
+// ErrNoPath is matched (with errors.Is) by every NoPathError. A missing
+// path is a fact about the graph, not a failure of the program, so callers
 // usually report it and go on.
 var ErrNoPath = errors.New("no path")
 
@@ -125,9 +125,10 @@ func (g *Digraph) HasCycle() bool {
 }
 
 // TopologicalOrder returns the vertices ordered so that every edge goes
-// from an earlier to a later vertex, and true; on a graph with a cycle it
-// returns the vertices outside every cycle's reach first and false. Ties
-// are broken by vertex index (Kahn's algorithm with a sorted queue).
+// from an earlier to a later vertex, and true. Ties are broken by vertex
+// index (Kahn's algorithm with a sorted queue). On a graph with cycles it
+// returns false, and the vertices Kahn's algorithm cannot place (those on
+// a cycle or reachable from one) follow the others in index order.
 func (g *Digraph) TopologicalOrder() ([]int, bool) {
 	n := g.Len()
 	indeg := make([]int, n)

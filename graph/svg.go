@@ -142,10 +142,10 @@ func (g *Digraph) writeEdge(b *strings.Builder, lay *layout, e Edge, bold bool) 
 		fmt.Fprintf(b, `" fill="none" stroke="%s" stroke-width="%.1f" marker-end="url(#%s)"/>`+"\n", stroke, widthPx, marker)
 		return
 	}
-	// An edge that closes a cycle runs backwards. It leaves the top of the
-	// source and enters the top of the target along an arch above the
-	// rows, or uses the bottoms and a curve below when the source lies in
-	// the lower half of the picture, whichever border is closer.
+	// An edge that closes a cycle runs backwards. When the source lies in
+	// the upper half of the picture, the edge leaves the top of the source
+	// and enters the top of the target along an arch above the rows.
+	// Otherwise it uses the bottoms and a curve below.
 	sx, tx := lay.x[e.From]+lay.width[e.From]/2, lay.x[e.To]+lay.width[e.To]/2
 	sy, ty := lay.y[e.From], lay.y[e.To]
 	dip := backEdgeDip(lay, e)

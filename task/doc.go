@@ -17,7 +17,7 @@
 // # Labels and lookahead
 //
 // Every child of the current vertex from which the goal is reachable is a
-// correct answer (Example.Labels). The lookahead of an example measures how
+// correct next vertex (Example.Labels). The lookahead of an example measures how
 // many breadth-first levels a search needs to tell the correct branch from
 // the others (Lookahead); LookaheadReference computes the same number from
 // distances and serves as its test oracle.

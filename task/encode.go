@@ -49,7 +49,7 @@ type EncodeOptions struct {
 // (*GraphTooLargeError, which states the smallest N that fits) are errors
 // too. When goal cannot be reached from start, EncodeGraph returns the
 // encoding (with empty Labels) together with an error that matches
-// graph.ErrNoPath, because no path is an answer, not a broken input.
+// graph.ErrNoPath, because a missing path is a fact about the graph, not a broken input.
 func EncodeGraph(g *graph.Digraph, start, goal string, v Vocab, opts EncodeOptions) (*Encoding, error) {
 	s, err := g.Lookup(start)
 	if err != nil {

@@ -122,10 +122,10 @@ func (e *Example) Validate(v Vocab) error {
 }
 
 // denseGraph numbers the vertices of the example 0, 1, … in order of
-// first mention (edges, then query, then path) and returns the children
-// lists over those indices, in edge order with repeated edges listed
-// once, and the index of every id. Dense indices keep memory proportional
-// to the example even when ids are large.
+// first mention (edges, then query, then path). It returns the children
+// lists over those indices, in edge order with repeated edges listed once,
+// and the index of every id. Dense indices keep memory proportional to the
+// example even when ids are large.
 func (e *Example) denseGraph() ([][]int, map[int]int) {
 	index := map[int]int{}
 	var children [][]int
@@ -157,8 +157,8 @@ func (e *Example) denseGraph() ([][]int, map[int]int) {
 // when r is nil). Next is the first step of the shortest path to Goal that
 // breadth-first search in edge order finds. When Goal cannot be reached
 // from the current vertex, Labels is empty and Annotate returns an error
-// matching graph.ErrNoPath; when the prefix already ends at Goal it
-// returns an error too.
+// matching graph.ErrNoPath. A prefix that already ends at Goal is an
+// error too.
 func (e *Example) Annotate(r *rand.Rand) error {
 	if len(e.Path) == 0 {
 		return errors.New("invalid example: empty path prefix")

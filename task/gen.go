@@ -72,11 +72,12 @@ type Config struct {
 	// star distribution (at most V−1). The naive distribution ignores it.
 	MaxLookahead int
 	// PaperEra switches the balanced distributions to the acceptance rule
-	// of the generator used for the original paper (2024): the lookahead
-	// is requested uniformly, but an example is kept whenever its actual
-	// lookahead is at most MaxLookahead, so the realised distribution is
-	// only roughly uniform. By default an example is kept only when its
-	// lookahead equals the requested one, which makes it exactly uniform.
+	// of the 2024 generator that trained the original paper's models. The
+	// lookahead is requested uniformly, but an example is kept whenever its
+	// actual lookahead is at most MaxLookahead, so the realised
+	// distribution is only roughly uniform. By default an example is kept
+	// only when its lookahead equals the requested one, which makes the
+	// distribution exactly uniform.
 	PaperEra bool
 	// Order is the edge order of the emitted examples.
 	Order EdgeOrder
@@ -263,9 +264,9 @@ func naiveGraph(r *rand.Rand, n int) *dag {
 // enumerates (the last graph of a chunk may be cut off), and rejects
 // graphs with more than 64 of them. That enumeration lists a path once for
 // every combination of the repeated forward pointers of its vertices (see
-// pathWeights), which weights graphs with converging shortest paths
-// more heavily; the lookahead and edge-count statistics of the original
-// data only match with this weighting.
+// pathWeights), so graphs with converging shortest paths weigh more. The
+// lookahead and edge-count statistics of the original data only match
+// with this weighting.
 func (g *Generator) naiveChunk(r *rand.Rand) []Example {
 	V := g.vocab.MaxVertex()
 	out := make([]Example, 0, NaiveChunk)
@@ -326,11 +327,12 @@ func (g *Generator) naiveChunk(r *rand.Rand) []Example {
 	return out
 }
 
-// finish turns a built graph into an example: it rejects graphs where goal
-// is unreachable, with more than maxShortestPaths shortest paths, or too
-// many edges, picks a shortest path uniformly, computes labels and
-// lookahead, and rejects the example unless wantLookahead is negative or
-// matches. Finally it assigns random vertex ids and orders the edges.
+// finish turns a built graph into an example. It rejects graphs where
+// goal is unreachable, with more than maxShortestPaths shortest paths, or
+// with too many edges. It then picks a shortest path uniformly, computes
+// labels and lookahead, and rejects the example unless wantLookahead is
+// negative or matches. Finally it assigns random vertex ids and orders
+// the edges.
 func (g *Generator) finish(r *rand.Rand, d *dag, start, goal, wantLookahead int) (Example, bool) {
 	V := g.vocab.MaxVertex()
 	if len(d.edges) > V || 3*len(d.edges)+5 > g.vocab.SeqLen() || d.len() > V {

@@ -17,8 +17,8 @@ import (
 //  1. The frontier holds every child x of current, tagged with itself;
 //     all of them are marked visited.
 //  2. While the frontier is not empty: if every entry is tagged next,
-//     stop (every competing branch has died out); otherwise count one more
-//     level and scan the frontier in order. Reaching goal stops the
+//     stop, because every competing branch has died out. Otherwise count
+//     one more level and scan the frontier in order. Reaching goal stops the
 //     search. A child w of an entry (u, t) that is not yet visited joins
 //     the next frontier with tag t; if w is already in the next frontier
 //     and t is next, w is re-tagged next, so a vertex shared by several

@@ -69,9 +69,9 @@ type TestSetConfig struct {
 
 // ReserveTestSets generates the test sets of cfg and the Reserved set of
 // all their examples. Examples of the search sets have exactly one correct
-// next vertex, a start with at least two children and, except in the
-// naive set, lookahead equal to the set's; their edges are grouped by
-// source. The result depends only on cfg.
+// next vertex and a start with at least two children. Except in the naive
+// set, their lookahead equals the set's. Edges are grouped by source, and
+// the result depends only on cfg.
 func ReserveTestSets(cfg TestSetConfig) ([]TestSet, *Reserved, error) {
 	if cfg.PerSet < 0 {
 		return nil, nil, fmt.Errorf("invalid test set size %d: must be ≥ 0", cfg.PerSet)
@@ -137,10 +137,10 @@ func ReserveTestSets(cfg TestSetConfig) ([]TestSet, *Reserved, error) {
 }
 
 // evalExample draws one candidate test example: a balanced graph built
-// for lookahead L (or a naive graph when L < 0). It is kept only if the
-// start has at least two children, exactly one child reaches the goal,
-// that child is the only first step of a shortest path, the goal is not a
-// child of the start (for L ≥ 2), and the lookahead equals L.
+// for lookahead L, or a naive graph when L < 0. The example is kept only
+// if the start has at least two children and exactly one of them reaches
+// the goal. The goal must not be a child of the start when L ≥ 2, and the
+// lookahead must equal L.
 func (g *Generator) evalExample(r *rand.Rand, L int) (Example, bool) {
 	V := g.vocab.MaxVertex()
 	var (

@@ -155,7 +155,7 @@ func TestAnnotateNoPath(t *testing.T) {
 }
 
 // randomGraph returns the children lists of a random directed graph on n
-// vertices; with acyclic set every edge goes from a lower to a higher
+// vertices. With acyclic set, every edge goes from a lower to a higher
 // index.
 func randomGraph(r *rand.Rand, n int, density float64, acyclic bool) [][]int {
 	children := make([][]int, n)
