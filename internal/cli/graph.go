@@ -142,5 +142,5 @@ func (a *atomicWriter) Abort() {
 	os.Remove(a.Name())
 }
 
-// isNoPath reports whether err says that the goal cannot be reached.
+// isNoPath reports whether err means that the goal cannot be reached.
 func isNoPath(err error) bool { return errors.Is(err, graph.ErrNoPath) }
