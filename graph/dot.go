@@ -344,8 +344,8 @@ func (p *dotParser) stmt() ([]int, error) {
 		return nil, p.errorf("undirected edge '--': %s", undirectedHint)
 	}
 	if p.tok.kind == tokID && !p.isKeyword("subgraph") {
-		name := p.tok
-		if err := p.advance(); err != nil {
+		name, err := p.idText()
+		if err != nil {
 			return nil, err
 		}
 		if p.isPunct("=") {
@@ -354,8 +354,7 @@ func (p *dotParser) stmt() ([]int, error) {
 			}
 			return nil, p.id("attribute value")
 		}
-		p.g.AddVertex(name.text)
-		first, err := p.port([]int{p.g.index[name.text]})
+		first, err := p.port([]int{p.g.AddVertex(name)})
 		if err != nil {
 			return nil, err
 		}
@@ -408,11 +407,11 @@ func (p *dotParser) operand() ([]int, error) {
 	if p.tok.kind != tokID {
 		return nil, p.errorf("expected a vertex id after '->', found %s", p.tok)
 	}
-	v := p.g.AddVertex(p.tok.text)
-	if err := p.advance(); err != nil {
+	name, err := p.idText()
+	if err != nil {
 		return nil, err
 	}
-	return p.port([]int{v})
+	return p.port([]int{p.g.AddVertex(name)})
 }
 
 // port skips an optional ":port" or ":port:compass" after a vertex id.
@@ -457,27 +456,35 @@ func (p *dotParser) subgraph() ([]int, error) {
 	return vs, p.expect("}")
 }
 
-// id consumes one id (with "+" concatenation of quoted strings).
+// id consumes one id, such as an attribute name or value.
 func (p *dotParser) id(what string) error {
 	if p.tok.kind != tokID {
 		return p.errorf("expected %s, found %s", what, p.tok)
 	}
-	quoted := p.tok.quoted
+	_, err := p.idText()
+	return err
+}
+
+// idText consumes the current id token and returns its text. Quoted
+// strings joined by "+" form one id, as in "ab" + "cd".
+func (p *dotParser) idText() (string, error) {
+	text, quoted := p.tok.text, p.tok.quoted
 	if err := p.advance(); err != nil {
-		return err
+		return "", err
 	}
 	for quoted && p.isPunct("+") {
 		if err := p.advance(); err != nil {
-			return err
+			return "", err
 		}
 		if p.tok.kind != tokID || !p.tok.quoted {
-			return p.errorf("expected a quoted string after '+', found %s", p.tok)
+			return "", p.errorf("expected a quoted string after '+', found %s", p.tok)
 		}
+		text += p.tok.text
 		if err := p.advance(); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return text, nil
 }
 
 // attrLists skips "[a=b, c=d] [e=f]". With required set at least one
