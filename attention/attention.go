@@ -78,7 +78,8 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 	}
 
 	res := Result[T]{Output: tensor.New[T](p.nq, p.dv)}
-	if !opts.KeepScores && !opts.KeepWeights && streamSafe(p, q, k, &opts.Mask) {
+	p.safe = streamSafe(p, q, k, &opts.Mask)
+	if !opts.KeepScores && !opts.KeepWeights && p.safe {
 		attendStream(p, q, k, v, &opts.Mask, res.Output)
 		return res, nil
 	}
@@ -93,15 +94,21 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 		return res, nil
 	}
 
+	// Kᵀ and V are packed once for all blocks of queries.
+	ops := blockOperands[T]{
+		k: kernel.PackBT(p.nk, p.dk, k.Data, p.dk, nil),
+		v: kernel.PackB(p.nk, p.dv, v.Data, p.dv, nil),
+	}
 	errs := make([]error, (p.nq+queryBlock-1)/queryBlock)
 	work := p.nq * p.nk * (p.dk + p.dv)
 	grain := queryBlock
 	run := func(lo, hi int) {
 		// Each goroutine handles whole blocks; a block never straddles two
 		// calls because lo and hi are multiples of queryBlock (or nq).
-		scratch := make([]T, queryBlock*p.nk)
+		local := ops
+		local.scratch = make([]T, queryBlock*p.nk)
 		for b := lo; b < hi; b += queryBlock {
-			errs[b/queryBlock] = computeBlock(p, b, min(b+queryBlock, hi), q, k, v, &opts, &res, scratch)
+			errs[b/queryBlock] = computeBlock(p, b, min(b+queryBlock, hi), q, &local, &opts, &res)
 		}
 	}
 	if work < 1<<16 {
@@ -121,6 +128,10 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 type problem struct {
 	nq, nk, dk, dv int
 	scale          float64
+
+	// safe records that no score can overflow (see streamSafe), so the
+	// softmax may skip its per-score check.
+	safe bool
 }
 
 // prepare validates shapes, masks and values and resolves the scale.
@@ -191,13 +202,14 @@ func (m *Mask[T]) allowed(i, j, nq, nk int) bool {
 	return true
 }
 
-// block computes query rows [lo, hi) using scratch for their scores.
-func computeBlock[T Float](p problem, lo, hi int, q, k, v *tensor.Matrix[T], opts *Options[T], res *Result[T], scratch []T) error {
+// computeBlock computes query rows [lo, hi) of S, A and Z.
+func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *blockOperands[T], opts *Options[T], res *Result[T]) error {
 	rows := hi - lo
-	s := scratch[:rows*p.nk]
+	s := ops.scratch[:rows*p.nk]
 
 	// Scores: S = Q·Kᵀ for this block of queries.
-	kernel.GemmNT(rows, p.nk, p.dk, q.Data[lo*p.dk:], p.dk, k.Data, p.dk, s, p.nk)
+	ops.q = kernel.PackA(rows, p.dk, q.Data[lo*p.dk:], p.dk, ops.q)
+	kernel.GemmPacked(ops.q, ops.k, 0, p.nk, s, p.nk)
 
 	for r := 0; r < rows; r++ {
 		i := lo + r
@@ -210,21 +222,79 @@ func computeBlock[T Float](p problem, lo, hi int, q, k, v *tensor.Matrix[T], opt
 		}
 	}
 
-	// Output: Z = A·V for this block.
-	kernel.GemmNN(rows, p.dv, p.nk, s, p.nk, v.Data, p.dv, res.Output.Data[lo*p.dv:], p.dv)
+	// Output: Z = A·V for this block, added to the zero rows of Z.
+	kernel.GemmRowsPackedAcc(rows, p.nk, s, p.nk, ops.v, 0, res.Output.Data[lo*p.dv:], p.dv)
 	return nil
 }
 
-// softmaxRow turns row, the raw scores q_i·K ᵀ of query i, into attention
+// blockOperands holds the packed operands of the materialising forward:
+// Kᵀ and V shared by all goroutines, the block of queries and the scores
+// owned by one.
+type blockOperands[T Float] struct {
+	k, v    *kernel.PackedB[T]
+	q       *kernel.PackedA[T]
+	scratch []T // scores, then weights [queryBlock×n_k]
+}
+
+// softmaxRow turns row, the raw scores q_i·Kᵀ of query i, into attention
 // weights in place, storing the scaled and masked scores in scores (if
 // non-nil) on the way.
 func softmaxRow[T Float](p problem, i int, row []T, mask *Mask[T], scores *tensor.Matrix[T]) error {
+	if !p.safe {
+		return softmaxRowChecked(p, i, row, mask, scores)
+	}
+	negInf := T(math.Inf(-1))
+
+	// Scale, bias, mask. No score can overflow, so none is checked.
+	scale := T(p.scale)
+	for j := range row {
+		row[j] *= scale
+	}
+	if mask.Bias != nil {
+		for j, b := range mask.Bias.Data[i*p.nk : (i+1)*p.nk] {
+			row[j] += b
+		}
+	}
+	if mask.Allow != nil {
+		for j, ok := range mask.Allow[i*p.nk : (i+1)*p.nk] {
+			if !ok {
+				row[j] = negInf
+			}
+		}
+	}
+	if mask.Causal {
+		for j := max(0, i+p.nk-p.nq+1); j < len(row); j++ {
+			row[j] = negInf
+		}
+	}
+	if scores != nil {
+		copy(scores.Row(i), row)
+	}
+	return normaliseRow(row)
+}
+
+// normaliseRow replaces the scaled, masked scores in row by their softmax.
+// Masked entries, at -Inf, become exactly 0; a fully masked row becomes
+// zeros.
+func normaliseRow[T Float](row []T) error {
+	maxV := kernel.Max(row)
+	if math.IsInf(float64(maxV), -1) {
+		clear(row)
+		return nil
+	}
+	sum := kernel.ExpShiftSum(row, maxV)
+	for j := range row {
+		row[j] /= sum
+	}
+	return nil
+}
+
+// softmaxRowChecked is softmaxRow for problems whose scores might
+// overflow: it checks every unmasked score and reports the first that is
+// not finite.
+func softmaxRowChecked[T Float](p problem, i int, row []T, mask *Mask[T], scores *tensor.Matrix[T]) error {
 	negInf := T(math.Inf(-1))
 	scale := T(p.scale)
-
-	// Scale, bias, mask; find the row maximum over unmasked entries.
-	maxV := negInf
-	found := false
 	for j := range row {
 		if !mask.allowed(i, j, p.nq, p.nk) {
 			row[j] = negInf
@@ -238,28 +308,11 @@ func softmaxRow[T Float](p problem, i int, row []T, mask *Mask[T], scores *tenso
 			return err
 		}
 		row[j] = x
-		if !found || x > maxV {
-			maxV = x
-			found = true
-		}
 	}
 	if scores != nil {
 		copy(scores.Row(i), row)
 	}
-
-	// A fully masked row gets zero weights.
-	if !found {
-		clear(row)
-		return nil
-	}
-
-	// Exponentiate relative to the maximum (masked entries, at -Inf,
-	// become exactly 0), then normalise.
-	sum := kernel.ExpShiftSum(row, maxV)
-	for j := range row {
-		row[j] /= sum
-	}
-	return nil
+	return normaliseRow(row)
 }
 
 // checkScore rejects a score that overflowed although its inputs were

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -114,5 +115,27 @@ func TestBenchUsageErrors(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tc.want, errOut)
 			}
 		})
+	}
+}
+
+// TestBenchAttentionLongSequenceMemory runs the streaming forward at
+// n = 65,536, d = 64 and checks that the process stays within 1 GiB
+// resident memory; the n×n weights alone would take 16 GiB. It takes
+// about 15 s on two cores, so it runs only with QKV_BENCH_LONG=1.
+func TestBenchAttentionLongSequenceMemory(t *testing.T) {
+	if os.Getenv("QKV_BENCH_LONG") != "1" {
+		t.Skip("set QKV_BENCH_LONG=1 to run the n = 65536 memory check")
+	}
+	code, out, errOut := runCLI(t, "bench", "attention", "--n", "65536", "--d", "64", "--runs", "1", "--warmup", "0", "--json")
+	if code != exitOK {
+		t.Fatalf("exit status %d, stderr:\n%s", code, errOut)
+	}
+	var res benchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("median %.1f s, %.1f GFLOP/s, max RSS %.0f MiB", res.MedianSeconds, res.GFLOPS, float64(res.MaxRSSBytes)/(1<<20))
+	if res.MaxRSSBytes > 1<<30 {
+		t.Errorf("max RSS %d bytes, want at most 1 GiB", res.MaxRSSBytes)
 	}
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# compare.sh runs qkv and PyTorch on the same shapes, one after the other
+# for each shape, and writes a markdown table into docs/benchmarks.md
+# between the "compare:begin" and "compare:end" markers (or to stdout with
+# --stdout).
+#
+# Usage: scripts/bench/compare.sh [--quick] [--stdout]
+#   --quick   fewer shapes and runs, for a smoke test (about a minute)
+#   --stdout  print the section instead of editing docs/benchmarks.md
+#
+# Environment: THREADS (default 2) sets GOMAXPROCS for qkv and
+# torch.set_num_threads for PyTorch; RUNS (default 5) the timed runs.
+# PyTorch comes from Debian's python3-torch via /usr/bin/python3.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+threads=${THREADS:-2}
+runs=${RUNS:-5}
+quick=0
+to_stdout=0
+for arg in "$@"; do
+	case $arg in
+	--quick) quick=1 ;;
+	--stdout) to_stdout=1 ;;
+	*)
+		echo "compare.sh: unknown argument $arg; use --quick or --stdout" >&2
+		exit 2
+		;;
+	esac
+done
+
+python=/usr/bin/python3
+if ! "$python" -c "import torch" 2>/dev/null; then
+	echo "compare.sh: $python cannot import torch; install Debian's python3-torch" >&2
+	exit 1
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/qkv" ./cmd/qkv
+
+export GOMAXPROCS=$threads
+export OMP_WAIT_POLICY=PASSIVE
+export OMP_NUM_THREADS=$threads
+export OPENBLAS_NUM_THREADS=$threads
+
+# Forward shapes (n heads) and forward+backward shapes, d = 64.
+if ((quick)); then
+	forward=("128 1" "512 8" "2048 1")
+	backward=("128 8")
+	runs=3
+else
+	forward=("128 1" "128 8" "512 1" "512 8" "2048 1" "2048 8" "4096 1" "4096 8")
+	backward=("128 1" "128 8" "512 8" "2048 1")
+fi
+
+json_field() { "$python" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+
+peak=$("$work/qkv" bench fma --seconds 2 --json | json_field gflops)
+
+rows=()
+add_row() { # label shape qkv-json torch-json
+	local q t
+	q=$(json_field gflops <<<"$3")
+	t=$(json_field gflops <<<"$4")
+	rows+=("$("$python" -c '
+import sys
+label, shape, q, t, peak = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:.0f} % |")
+' "$1" "$2" "$q" "$t" "$peak")")
+	echo "${rows[-1]}" >&2
+}
+
+for shape in "${forward[@]}"; do
+	read -r n h <<<"$shape"
+	q=$("$work/qkv" bench attention --n "$n" --d 64 --heads "$h" --runs "$runs" --json 2>/dev/null)
+	t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" attention --n "$n" --d 64 --heads "$h")
+	add_row "attention forward" "n=$n, h=$h" "$q" "$t"
+done
+for shape in "${backward[@]}"; do
+	read -r n h <<<"$shape"
+	q=$("$work/qkv" bench attention --n "$n" --d 64 --heads "$h" --backward --runs "$runs" --json 2>/dev/null)
+	t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" attention --n "$n" --d 64 --heads "$h" --backward)
+	add_row "attention forward+backward" "n=$n, h=$h" "$q" "$t"
+done
+q=$("$work/qkv" bench gemm --m 1024 --n 1024 --k 1024 --runs "$runs" --json 2>/dev/null)
+t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" gemm --m 1024 --n 1024 --k 1024)
+add_row "SGEMM (torch.matmul, OpenBLAS)" "1024³" "$q" "$t"
+
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+torch_version=$("$python" -c "import torch; print(torch.__version__)")
+section=$(
+	cat <<MD
+<!-- compare:begin (written by scripts/bench/compare.sh) -->
+Measured $(date -u +"%Y-%m-%d %H:%M UTC") with \`scripts/bench/compare.sh$( ((quick)) && echo " --quick")\`:
+$threads threads (GOMAXPROCS and torch.set_num_threads), OMP_WAIT_POLICY=PASSIVE,
+median of $runs runs after one warm-up, d = 64, float32, no mask.
+
+- Machine: $cpu, $(nproc) CPUs; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)
+- $(go version | cut -d' ' -f3-4), qkv kernel path $("$work/qkv" bench gemm --m 8 --n 8 --k 8 --runs 1 --json 2>/dev/null | json_field kernel_path)
+- PyTorch $torch_version (Debian python3-torch)
+- Measured FMA peak (\`qkv bench fma\`, $threads threads): $(printf '%.1f' "$peak") GFLOP/s
+
+| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv share of FMA peak |
+|---|---|---:|---:|---:|---:|
+$(printf '%s\n' "${rows[@]}")
+<!-- compare:end -->
+MD
+)
+
+if ((to_stdout)); then
+	printf '%s\n' "$section"
+	exit 0
+fi
+doc=docs/benchmarks.md
+if ! grep -q '<!-- compare:begin' "$doc" || ! grep -q '<!-- compare:end -->' "$doc"; then
+	echo "compare.sh: $doc lacks the compare:begin and compare:end markers" >&2
+	exit 1
+fi
+"$python" - "$doc" "$section" <<'PY'
+import re, sys
+path, section = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+text = re.sub(r"<!-- compare:begin.*?<!-- compare:end -->", lambda _: section, text, flags=re.S)
+tmp = path + ".tmp"
+open(tmp, "w", encoding="utf-8").write(text)
+import os
+os.replace(tmp, path)
+PY
+echo "compare.sh: updated $root/$doc" >&2
