@@ -131,10 +131,21 @@ func sampleWeighted(r *rand.Rand, candidates []int, weight func(int) float64, k 
 	return out
 }
 
-// sampleDistinct draws k distinct integers from [0, n) uniformly.
+// sampleDistinct draws k distinct integers from [0, n) uniformly, in
+// random order. Small k redraws repeats, which avoids building a
+// permutation of n.
 func sampleDistinct(r *rand.Rand, n, k int) []int {
-	perm := r.Perm(n)
-	return perm[:k]
+	if k > 8 || 2*k > n {
+		return r.Perm(n)[:k]
+	}
+	out := make([]int, 0, k)
+	for len(out) < k {
+		x := r.IntN(n)
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // pathWeights returns, for each child of start (by position in

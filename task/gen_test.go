@@ -254,3 +254,30 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+func TestSampleDistinctUniform(t *testing.T) {
+	const draws = 100000
+	r := ExampleRand(1, 2)
+	for _, n := range []int{5, 40} {
+		k := 2
+		counts := map[[2]int]int{}
+		for i := 0; i < draws; i++ {
+			s := sampleDistinct(r, n, k)
+			if s[0] == s[1] || s[0] < 0 || s[1] >= n || s[1] < 0 || s[0] >= n {
+				t.Fatalf("sampleDistinct(%d, %d) = %v", n, k, s)
+			}
+			counts[[2]int{min(s[0], s[1]), max(s[0], s[1])}]++
+		}
+		pairs := n * (n - 1) / 2
+		p := 1 / float64(pairs)
+		tol := binomialTolerance(p, draws, 1)
+		if len(counts) != pairs {
+			t.Errorf("n=%d: %d distinct pairs drawn, want %d", n, len(counts), pairs)
+		}
+		for pair, c := range counts {
+			if got := float64(c) / draws; math.Abs(got-p) > tol {
+				t.Errorf("n=%d: pair %v drawn with frequency %.5f, want %.5f ± %.5f", n, pair, got, p, tol)
+			}
+		}
+	}
+}
