@@ -1,6 +1,9 @@
 package kernel
 
-import "unsafe"
+import (
+	"os"
+	"unsafe"
+)
 
 // microKernel updates one mr×nr tile of C with a packed A panel and a B
 // panel whose rows are ldb elements apart; see kernel_amd64.go for the loop
@@ -48,8 +51,22 @@ var pathGo = &path{
 	f64:  arch[float64]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float64], rows: goRowsKernel[float64]},
 }
 
-// active is the path in use: the fastest one this machine supports.
-var active = availablePaths()[0]
+// active is the path in use: the one QKV_KERNEL names, or else the
+// fastest one this machine supports.
+var active = choosePath(os.Getenv("QKV_KERNEL"))
+
+// choosePath returns the available path called name ("avx512", "avx2" or
+// "go"), or the fastest available path when name is empty or names a path
+// this machine or build cannot run.
+func choosePath(name string) *path {
+	paths := availablePaths()
+	for _, p := range paths {
+		if p.name == name {
+			return p
+		}
+	}
+	return paths[0]
+}
 
 // FMALoop runs iterations rounds of independent float32 vector fused
 // multiply-adds on the calling goroutine and returns the number of
@@ -65,7 +82,9 @@ func FMALoop(iterations int) int {
 }
 
 // Path returns the name of the kernel path in use: "avx512", "avx2" or
-// "go".
+// "go". The environment variable QKV_KERNEL, read at start-up, selects a
+// slower path than the default, for tests and comparisons; a value that
+// names no available path is ignored.
 func Path() string { return active.name }
 
 // archFor returns the blocking and microkernel for element type T.

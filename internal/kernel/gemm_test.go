@@ -243,3 +243,17 @@ func TestDot(t *testing.T) {
 		t.Errorf("Dot = %v, want 70", got)
 	}
 }
+
+func TestChoosePath(t *testing.T) {
+	paths := availablePaths()
+	for _, p := range paths {
+		if got := choosePath(p.name); got != p {
+			t.Errorf("choosePath(%q) = %q", p.name, got.name)
+		}
+	}
+	for _, name := range []string{"", "sse2", "AVX2 "} {
+		if got := choosePath(name); got != paths[0] {
+			t.Errorf("choosePath(%q) = %q, want the default %q", name, got.name, paths[0].name)
+		}
+	}
+}
