@@ -122,6 +122,13 @@ func createAtomic(path string) (*atomicWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
+	// CreateTemp makes the file private; data files are readable by all,
+	// like files os.Create makes under the usual umask.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
 	return &atomicWriter{File: f, final: path}, nil
 }
 
