@@ -82,6 +82,9 @@ func (m *Model) checkQuery(edges []task.Edge, start, goal int, path []int) error
 	if len(path) == 0 {
 		return fmt.Errorf("compiled: empty path prefix: it must start with the start vertex %d", start)
 	}
+	if len(path) > m.Vertices {
+		return fmt.Errorf("compiled: path prefix of %d vertices is longer than the %d vertices of the graph", len(path), m.Vertices)
+	}
 	if path[0] != start {
 		return fmt.Errorf("compiled: path prefix starts at %d, not at the start vertex %d", path[0], start)
 	}
