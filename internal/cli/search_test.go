@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// gomodGraph is the output of "go mod graph" for this repository,
+// committed as test data.
+const gomodGraph = "../../compiled/testdata/gomod-qkv.txt"
+
+func writeGraphFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "graph.txt")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSearchEdgeList(t *testing.T) {
+	path := writeGraphFile(t, "a b\nb c\nc d\nb e\ne f\nx a\n")
+	code, out, errOut := runCLI(t, "search", "--graph", path, "--start", "a", "--goal", "d")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"next:     b\n",
+		"correct:  b\n",
+		"path:     a → b → c → d (3 edges",
+		"layers:   6 (roles, load, merge 1, merge 2, merge 3, readout)",
+		"3 + ⌈log₂ V⌉",
+		"x       2/2           3/3              7/7",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSearchNoPathIsAnAnswer(t *testing.T) {
+	path := writeGraphFile(t, "a b\nb c\n")
+	code, out, _ := runCLI(t, "search", "--graph", path, "--start", "c", "--goal", "a")
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d", code, exitOK)
+	}
+	if !strings.Contains(out, "path:     no path: a cannot be reached from c") || !strings.Contains(out, "correct:  none") {
+		t.Errorf("output does not report no path:\n%s", out)
+	}
+}
+
+func TestSearchTokens(t *testing.T) {
+	code, out, errOut := runCLI(t, "search", "--tokens", "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	var got searchJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, out)
+	}
+	if got.Next == nil || *got.Next != "3" {
+		t.Errorf("next = %v, want 3", got.Next)
+	}
+	if !slices.Equal(got.Correct, []string{"3"}) {
+		t.Errorf("correct = %v, want [3]", got.Correct)
+	}
+	if !slices.Equal(got.Path, []string{"8", "3", "4", "1", "6"}) {
+		t.Errorf("path = %v, want [8 3 4 1 6]", got.Path)
+	}
+	if got.Layers != 6 || len(got.LayerNames) != 6 {
+		t.Errorf("layers = %d (%v), want 6", got.Layers, got.LayerNames)
+	}
+	if len(got.Reach) != 4 {
+		t.Fatalf("reach has %d layers, want 4 (load and 3 merges)", len(got.Reach))
+	}
+	for _, l := range got.Reach {
+		for _, v := range l.Vertices {
+			if v.Decoded != v.True {
+				t.Errorf("layer k=%d, vertex %s: decoded %d, true %d", l.K, v.Vertex, v.Decoded, v.True)
+			}
+		}
+	}
+}
+
+func TestSearchTokensLongerPrefix(t *testing.T) {
+	// The paper's example C: every child of 4 reaches 21; with the prefix
+	// 4 → 7 the current vertex is 7, whose children 13 and 1 differ.
+	text := "E 29 33 E 13 21 E 7 13 E 4 7 E 29 21 E 29 39 E 4 29 E 4 21 E 4 13 E 21 24 E 21 6 E 7 1 Q 4 21 P 4"
+	code, out, _ := runCLI(t, "search", "--tokens", text, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var got searchJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Correct, []string{"7", "13", "21", "29"}) {
+		t.Errorf("correct = %v, want [7 13 21 29]", got.Correct)
+	}
+	code, out, _ = runCLI(t, "search", "--tokens", text+" 7", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Correct, []string{"13"}) || !slices.Equal(got.Path, []string{"4", "7", "13", "21"}) {
+		t.Errorf("with prefix 4 7: correct = %v, path = %v; want [13] and [4 7 13 21]", got.Correct, got.Path)
+	}
+}
+
+func TestSearchGoModGraph(t *testing.T) {
+	code, out, errOut := runCLI(t, "search", "--graph", gomodGraph, "--format", "gomod", "--start", "qkv", "--goal", "golang.org/x/text@v0.3.0", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	var got searchJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Path) < 2 || got.Path[0] != "qkv" || got.Path[len(got.Path)-1] != "golang.org/x/text@v0.3.0" {
+		t.Fatalf("path = %v, want one from qkv to golang.org/x/text@v0.3.0", got.Path)
+	}
+	if got.Next == nil || *got.Next != got.Path[1] {
+		t.Errorf("next = %v but the path starts %v", got.Next, got.Path[:2])
+	}
+}
+
+func TestSearchPlot(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "plots")
+	code, _, errOut := runCLI(t, "search", "--tokens", "E 1 2 E 2 3 Q 1 3 P 1", "--plot", dir, "--plot-format", "svg")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{"layer01-roles.svg", "layer02-load.svg", "layer03-merge1.svg", "layer04-merge2.svg", "layer05-readout.svg", "reach.svg"}
+	if !slices.Equal(names, want) {
+		t.Errorf("files = %v, want %v", names, want)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "layer02-load.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(svg, []byte("E 1→2")) {
+		t.Error("the load heatmap does not label the edge token as E 1→2")
+	}
+}
+
+func TestSearchErrors(t *testing.T) {
+	graphFile := writeGraphFile(t, "alpha beta\nbeta gamma\n")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no input", []string{"search"}, exitUsage, "give --graph FILE"},
+		{"both inputs", []string{"search", "--graph", graphFile, "--tokens", "Q 1 2 P 1"}, exitUsage, "exclude each other"},
+		{"missing goal", []string{"search", "--graph", graphFile, "--start", "alpha"}, exitUsage, "needs --start and --goal"},
+		{"unknown start", []string{"search", "--graph", graphFile, "--start", "alpah", "--goal", "gamma"}, exitUsage, "alpha"},
+		{"bad format", []string{"search", "--graph", graphFile, "--format", "xml", "--start", "alpha", "--goal", "gamma"}, exitUsage, "invalid --format"},
+		{"missing file", []string{"search", "--graph", filepath.Join(t.TempDir(), "none.txt"), "--start", "a", "--goal", "b"}, exitFailure, "none.txt"},
+		{"bad tokens", []string{"search", "--tokens", "E 1 X Q 1 2 P 1"}, exitFailure, "invalid --tokens"},
+		{"prefix not at start", []string{"search", "--tokens", "E 1 2 Q 1 2 P 2"}, exitFailure, "invalid --tokens"},
+		{"too many vertices", []string{"search", "--tokens", "E 1 5000 Q 1 5000 P 1"}, exitFailure, "larger than 1024"},
+		{"start with tokens", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--start", "1"}, exitUsage, "--start and --goal go with --graph"},
+		{"bad plot format", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--plot", t.TempDir(), "--plot-format", "gif"}, exitUsage, "invalid --plot-format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, errOut)
+			}
+			if !strings.Contains(errOut, tt.msg) {
+				t.Errorf("stderr lacks %q:\n%s", tt.msg, errOut)
+			}
+		})
+	}
+}
+
+func TestSearchTooLargeGraph(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&b, "v%d v%d\n", i, i+1)
+	}
+	path := writeGraphFile(t, b.String())
+	code, _, errOut := runCLI(t, "search", "--graph", path, "--start", "v0", "--goal", "v5")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(errOut, "too large for the compiled model") || !strings.Contains(errOut, "MiB") {
+		t.Errorf("stderr does not explain the limit:\n%s", errOut)
+	}
+}
+
+// FuzzSearch drives the search command with arbitrary --tokens text and
+// arbitrary graph files in every format: it must exit 0, 1 or 2 and never
+// panic, and a successful run must name a path or report no path.
+func FuzzSearch(f *testing.F) {
+	f.Add("E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8", "a b\nb c\n", "a", "c", "auto")
+	f.Add("Q 1 2 P 1", "digraph { a -> b -> c }", "a", "c", "dot")
+	f.Add("E 1 1 E 1 2 Q 1 2 P 1 1", "m@v1 n@v2\nn@v2 o@v3\n", "m@v1", "o@v3", "gomod")
+	f.Add("PAD PAD E 2 3 Q 2 3 P 2", "x", "x", "x", "edges")
+	f.Fuzz(func(t *testing.T, tokens, graphText, start, goal, format string) {
+		if len(tokens) > 2000 || len(graphText) > 2000 {
+			return
+		}
+		for _, args := range [][]string{
+			{"search", "--tokens", tokens},
+			{"search", "--graph", writeGraphFile(t, graphText), "--format", format, "--start", start, "--goal", goal, "--json"},
+		} {
+			code, out, _ := runCLI(t, args...)
+			if code != exitOK && code != exitFailure && code != exitUsage {
+				t.Fatalf("%q: exit %d", args, code)
+			}
+			if code != exitOK {
+				continue
+			}
+			if !strings.Contains(out, "path") {
+				t.Fatalf("%q: exit 0 without a path line:\n%s", args, out)
+			}
+		}
+	})
+}

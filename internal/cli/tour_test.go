@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTourText(t *testing.T) {
+	code, out, errOut := runCLI(t, "tour")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"1. Attention",
+		"the   0.0174  0.9479",
+		"2. One merge step on 2→3→6",
+		"vertex 2 attends to 2 and 3 and now reaches {2, 3, 6}",
+		"3. Path-merging search",
+		"path:     1 → 2 → 3 → 4 → 5 → 6 → 7 → 8 → 9 → 10 → 11 → 12 → 13 (12 edges",
+		"1       2/2           3/3              5/5              9/9              17/17",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tour output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTourHTML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tour.html")
+	code, _, errOut := runCLI(t, "tour", "--html", path)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "One merge step", "Path-merging search", "17/17"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+func TestTourHTMLUnwritable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing", "tour.html")
+	code, _, _ := runCLI(t, "tour", "--html", path)
+	if code != exitFailure {
+		t.Errorf("exit %d for an unwritable path, want %d", code, exitFailure)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("a file was written")
+	}
+}
