@@ -119,7 +119,8 @@ func checkOperand(routine, name string, rows, cols, ld, length int) {
 //
 // The loops follow the usual five-loop blocking: columns in blocks of nc,
 // depth in blocks of kc, rows in blocks of mc, then nr×mr register tiles.
-// B is always packed into nr-column panels. A is packed into mr-row
+// B is packed into nr-column panels, except that a row-major B is read in
+// place when m is small (see directBMaxRows). A is packed into mr-row
 // panels when transposed; a row-major A is read in place, except for a
 // last, partial panel of rows copied with zero padding. Tiles that stick out of C are computed in a scratch tile from
 // zero-padded panels and copied out, so every element of C goes through
@@ -159,8 +160,11 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 
 	bufA := getBuf[T](mc * kc)
 	defer putBuf(bufA)
-	var bufB *[]T
-	bufB = getBuf[T](kc * nc)
+	// Packing B costs about as much as multiplying it by one row panel of
+	// A, so a product with few rows reads a row-major B in place, packing
+	// only a last, partial panel.
+	directB := !transB && m <= directBMaxRows
+	bufB := getBuf[T](kc * nc)
 	defer putBuf(bufB)
 	tile := getBuf[T](mr * nr)
 	defer putBuf(tile)
@@ -178,6 +182,10 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 			// B: packed panels, or in place with a packed last panel.
 			if transB {
 				packBT(b, ldb, jc, pc, nb, kb, nr, pb)
+			} else if directB {
+				if nb%nr != 0 {
+					packBEdge(b, ldb, jc+nb-nb%nr, pc, nb%nr, kb, nr, pb)
+				}
 			} else {
 				packB(b, ldb, jc, pc, nb, kb, nr, pb)
 			}
@@ -194,6 +202,13 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 				for jr := 0; jr < nb; jr += nr {
 					nrr := min(nr, nb-jr)
 					bp, ldbp := &pb[(jr/nr)*kb*nr], nr
+					if directB {
+						if nrr == nr {
+							bp, ldbp = &b[pc*ldb+jc+jr], ldb
+						} else {
+							bp = &pb[0]
+						}
+					}
 					for ir := 0; ir < mb; ir += mr {
 						mrr := min(mr, mb-ir)
 						ci := (ic+ir)*ldc + jc + jr
@@ -227,6 +242,10 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 		}
 	}
 }
+
+// directBMaxRows is the largest m for which gemm reads a row-major B in
+// place. Callers that split C into blocks of 32 rows fall below it.
+var directBMaxRows = 64
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
@@ -347,5 +366,15 @@ func putBuf[T Float](buf *[]T) {
 		pool32.Put(buf)
 	case float64:
 		pool64.Put(buf)
+	}
+}
+
+// packBEdge copies the cols < nr columns of row-major B starting at
+// column j0, depth [pc, pc+kb), into one zero-padded panel of nr columns.
+func packBEdge[T Float](b []T, ldb, j0, pc, cols, kb, nr int, dst []T) {
+	for p := 0; p < kb; p++ {
+		out := dst[p*nr : p*nr+nr]
+		copy(out, b[(pc+p)*ldb+j0:][:cols])
+		clear(out[cols:])
 	}
 }
