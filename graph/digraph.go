@@ -232,3 +232,20 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Subgraph returns the graph induced by the vertices with keep[v] set:
+// those vertices, in their original order, and the edges between them.
+func (g *Digraph) Subgraph(keep []bool) *Digraph {
+	sub := New()
+	for v, name := range g.names {
+		if keep[v] {
+			sub.AddVertex(name)
+		}
+	}
+	for _, e := range g.edges {
+		if keep[e.From] && keep[e.To] {
+			sub.AddEdge(g.names[e.From], g.names[e.To])
+		}
+	}
+	return sub
+}

@@ -181,3 +181,38 @@ func TestTopologicalOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestSubgraphKeepsOrder(t *testing.T) {
+	g, _, _ := ParseBytes([]byte("a b\nc d\nb d\nd e\n"), "", FormatEdgeList)
+	keep := g.Reachable(0)
+	sub := g.Subgraph(keep)
+	if !slices.Equal(sub.Names(), []string{"a", "b", "d", "e"}) {
+		t.Errorf("vertices = %q", sub.Names())
+	}
+	if got := edgeNames(sub); !slices.Equal(got, []string{"a>b", "b>d", "d>e"}) {
+		t.Errorf("edges = %q", got)
+	}
+}
+
+func TestParseGoModGraphFixtures(t *testing.T) {
+	cases := []struct {
+		file            string
+		vertices, edges int
+	}{
+		{"testdata/qkv-go-mod-graph.txt", 115, 184},
+		{"testdata/gonum-plot-go-mod-graph.txt", 85, 135},
+	}
+	for _, tc := range cases {
+		g, format, err := ParseFile(tc.file, FormatAuto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if format != FormatGoModGraph || g.Len() != tc.vertices || g.NumEdges() != tc.edges {
+			t.Errorf("%s: format %v, %d vertices, %d edges; want gomod, %d, %d",
+				tc.file, format, g.Len(), g.NumEdges(), tc.vertices, tc.edges)
+		}
+		if !slices.Equal(g.Reachable(0), slices.Repeat([]bool{true}, g.Len())) {
+			t.Errorf("%s: the main module does not reach every module", tc.file)
+		}
+	}
+}

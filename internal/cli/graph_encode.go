@@ -18,6 +18,7 @@ type graphEncodeOptions struct {
 	n           int
 	seed        int64
 	json        bool
+	reachable   bool
 }
 
 func newGraphEncodeCmd(env *Env) *cobra.Command {
@@ -30,9 +31,11 @@ appearance (or random ids with --seed), and prints the token sequence of the
 query "which vertex comes after A on a path to B": the text form, the N token
 ids, the vertex names behind the ids, the correct next vertices and the
 lookahead. The graph must fit: 3·edges + 5 ≤ N and vertices ≤ (N−5)/3.
+--reachable-only drops the vertices that A cannot reach, which never change
+the answer.
 
-When B cannot be reached from A the sequence is still printed, with no
-correct next vertex; that is an answer, so the exit status is 0.`,
+When B cannot be reached from A, the sequence is still printed, with no
+correct next vertex. That is a valid result, so the exit status is 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runGraphEncode(env, o) },
 	}
@@ -43,6 +46,7 @@ correct next vertex; that is an answer, so the exit status is 0.`,
 	f.IntVar(&o.n, "n", 128, "sequence length N in tokens; vertex ids are 1..(N−5)/3")
 	f.Int64Var(&o.seed, "seed", -1, "seed for random vertex ids; negative keeps ids in order of appearance")
 	f.BoolVar(&o.json, "json", false, "print one JSON object instead of text")
+	f.BoolVar(&o.reachable, "reachable-only", false, "keep only the vertices reachable from the start (and the goal); the answers and the lookahead stay the same, and the sequence gets shorter")
 	return cmd
 }
 
@@ -87,8 +91,17 @@ func runGraphEncode(env *Env, o *graphEncodeOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := lookupQuery(g, o.start, o.goal); err != nil {
+	s, t, err := lookupQuery(g, o.start, o.goal)
+	if err != nil {
 		return err
+	}
+	if o.reachable {
+		keep := g.Reachable(s)
+		keep[t] = true
+		before, edges := g.Len(), g.NumEdges()
+		g = g.Subgraph(keep)
+		fmt.Fprintf(env.Stderr, "kept %d of %d vertices and %d of %d edges, those reachable from %q\n",
+			g.Len(), before, g.NumEdges(), edges, o.start)
 	}
 	opts := task.EncodeOptions{}
 	if o.seed >= 0 {

@@ -146,6 +146,10 @@ func TestGraphEncodeCommand(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "use N ≥ 20") {
 		t.Errorf("too small N: exit %d, stderr %q", code, errOut)
 	}
+	code, out, errOut = runCLI(t, "graph", "encode", "--graph", path, "--start", "d", "--goal", "e", "--n", "17", "--reachable-only")
+	if code != exitOK || !strings.Contains(out, "tokens:   E 1 2 Q 1 2 P 1") || !strings.Contains(errOut, "kept 2 of 5 vertices") {
+		t.Errorf("--reachable-only: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 }
 
 func TestGraphShowWritesSVG(t *testing.T) {
