@@ -235,8 +235,10 @@ func (ws *workspace[T]) queryRows(c *layerCache[T], i int) (first, count int) {
 }
 
 // attentionForward computes c.z from c.q, c.k and c.v, storing the
-// weights in c.p. Query row t of example i sits at position
-// n_i − r_i + t among the example's keys.
+// weights in c.p, one example and head at a time: S = scale·Q·Kᵀ
+// [r_e×n_e], P = softmax(S) row by row, Z = P·V. Query row t of example
+// e sits at position n_e − r_e + t among the example's keys, which a
+// causal model uses to hide later keys.
 func (ws *workspace[T]) attentionForward(c *layerCache[T], heads int, scale float64) {
 	d := ws.model.Config.Width()
 	dh := d / heads
@@ -247,7 +249,6 @@ func (ws *workspace[T]) attentionForward(c *layerCache[T], heads int, scale floa
 		size += heads * r * ws.n[i]
 	}
 	c.p = grow(c.p, size)
-	clear(c.z)
 	sc := T(scale)
 	pos := 0
 	for i, n := range ws.n {
@@ -255,34 +256,40 @@ func (ws *workspace[T]) attentionForward(c *layerCache[T], heads int, scale floa
 		k0 := ws.off[i]
 		for h := 0; h < heads; h++ {
 			lo := h * dh
+			p := c.p[pos : pos+r*n]
+			pos += r * n
+			kernel.GemmNT(r, n, dh, c.q[q0*d+lo:], d, c.k[k0*d+lo:], d, p, n)
 			for t := 0; t < r; t++ {
-				qi := c.q[(q0+t)*d+lo:][:dh]
-				p := c.p[pos : pos+n]
-				pos += n
 				keys := n
 				if causal {
 					keys = n - r + t + 1
 				}
-				maxV := T(math.Inf(-1))
-				for j := 0; j < keys; j++ {
-					s := kernel.Dot(qi, c.k[(k0+j)*d+lo:][:dh]) * sc
-					p[j] = s
-					maxV = max(maxV, s)
-				}
-				var sum T
-				for j := 0; j < keys; j++ {
-					p[j] = T(math.Exp(float64(p[j] - maxV)))
-					sum += p[j]
-				}
-				clear(p[keys:])
-				zi := c.z[(q0+t)*d+lo:][:dh]
-				for j := 0; j < keys; j++ {
-					p[j] /= sum
-					axpy(zi, p[j], c.v[(k0+j)*d+lo:][:dh])
-				}
+				softmaxScaled(p[t*n:][:n], keys, sc)
 			}
+			kernel.GemmNN(r, dh, n, p, n, c.v[k0*d+lo:], d, c.z[q0*d+lo:], d)
 		}
 	}
+}
+
+// softmaxScaled replaces row by softmax(scale·row[:keys]) and zeroes the
+// entries from keys on, which are masked.
+func softmaxScaled[T Float](row []T, keys int, scale T) {
+	maxV := T(math.Inf(-1))
+	for j := 0; j < keys; j++ {
+		row[j] *= scale
+		maxV = max(maxV, row[j])
+	}
+	var sum T
+	for j := 0; j < keys; j++ {
+		e := T(math.Exp(float64(row[j] - maxV)))
+		row[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := 0; j < keys; j++ {
+		row[j] *= inv
+	}
+	clear(row[keys:])
 }
 
 // axpy adds a·x to y.

@@ -157,60 +157,49 @@ func (ws *workspace[T]) scatterAdd(dst, src []T, full bool) {
 }
 
 // attentionBackward computes ws.dq, ws.dk and ws.dv from ws.dz through
-// z_t = Σ_j p_tj·v_j and p_t = softmax(scale·q_t·Kᵀ).
+// Z = P·V and P = softmax(scale·Q·Kᵀ), one example and head at a time:
+//
+//	dP = dZ·Vᵀ,  dS = P ∘ (dP − rowsum(P ∘ dP)),
+//	dQ = scale·dS·K,  dK = scale·dSᵀ·Q,  dV = Pᵀ·dZ.
+//
+// Each (example, head) block of dq, dk and dv is written exactly once.
 func (ws *workspace[T]) attentionBackward(c *layerCache[T], heads int, scale float64) {
 	d := ws.model.Config.Width()
 	dh := d / heads
-	clear(ws.dq)
-	clear(ws.dk)
-	clear(ws.dv)
-	ws.dtmp = grow(ws.dtmp, max(d, 1))
 	sc := T(scale)
 	pos := 0
 	for i, n := range ws.n {
 		q0, r := ws.queryRows(c, i)
 		k0 := ws.off[i]
-		dp := grow(ws.dtmp, n)
-		ws.dtmp = dp
+		ws.dtmp = grow(ws.dtmp, r*n)
+		ds := ws.dtmp
 		for h := 0; h < heads; h++ {
 			lo := h * dh
+			p := c.p[pos : pos+r*n]
+			pos += r * n
+			dz := ws.dz[q0*d+lo:]
+
+			// dV = Pᵀ·dZ and dP = dZ·Vᵀ.
+			kernel.GemmTN(n, dh, r, p, n, dz, d, ws.dv[k0*d+lo:], d)
+			kernel.GemmNT(r, n, dh, dz, d, c.v[k0*d+lo:], d, ds, n)
+
+			// dS = scale·P ∘ (dP − Σ_j P∘dP), row by row.
 			for t := 0; t < r; t++ {
-				p := c.p[pos : pos+n]
-				pos += n
-				dzt := ws.dz[(q0+t)*d+lo:][:dh]
-
-				// dp_j = dz_t·v_j and dv_j += p_tj·dz_t.
+				pt, dst := p[t*n:][:n], ds[t*n:][:n]
 				var dot T
-				for j, pj := range p {
-					if pj == 0 {
-						dp[j] = 0
-						continue
-					}
-					dp[j] = kernel.Dot(dzt, ws.cacheV(c, k0+j, lo, dh))
-					axpy(ws.dv[(k0+j)*d+lo:][:dh], pj, dzt)
-					dot += pj * dp[j]
+				for j, pj := range pt {
+					dot += pj * dst[j]
 				}
-
-				// ds_j = p_j·(dp_j − Σ p·dp); dq_t += scale·Σ ds_j·k_j,
-				// dk_j += scale·ds_j·q_t.
-				dqt := ws.dq[(q0+t)*d+lo:][:dh]
-				qt := c.q[(q0+t)*d+lo:][:dh]
-				for j, pj := range p {
-					if pj == 0 {
-						continue
-					}
-					ds := pj * (dp[j] - dot) * sc
-					axpy(dqt, ds, c.k[(k0+j)*d+lo:][:dh])
-					axpy(ws.dk[(k0+j)*d+lo:][:dh], ds, qt)
+				for j, pj := range pt {
+					dst[j] = pj * (dst[j] - dot) * sc
 				}
 			}
+
+			// dQ = dS·K and dK = dSᵀ·Q.
+			kernel.GemmNN(r, dh, n, ds, n, c.k[k0*d+lo:], d, ws.dq[q0*d+lo:], d)
+			kernel.GemmTN(n, dh, r, ds, n, c.q[q0*d+lo:], d, ws.dk[k0*d+lo:], d)
 		}
 	}
-}
-
-func (ws *workspace[T]) cacheV(c *layerCache[T], row, lo, dh int) []T {
-	d := ws.model.Config.Width()
-	return c.v[row*d+lo:][:dh]
 }
 
 // linearBackward differentiates y = x·W + b for x [rows×in]: it adds
@@ -222,22 +211,7 @@ func (ws *workspace[T]) linearBackward(dx []T, g *Linear[T], dy, x []T, lin *Lin
 			g.B[j] += v
 		}
 	}
-
-	// g.W += xᵀ·dy through a transposed copy of x, so the product runs on
-	// the GEMM kernel.
-	ws.xt = grow(ws.xt, in*rows)
-	for i := 0; i < rows; i++ {
-		xi := x[i*in:][:in]
-		for j, v := range xi {
-			ws.xt[j*rows+i] = v
-		}
-	}
-	ws.wtmp = grow(ws.wtmp, in*out)
-	kernel.GemmNN(in, out, rows, ws.xt, rows, dy, out, ws.wtmp, out)
-	for i, v := range ws.wtmp {
-		g.W.Data[i] += v
-	}
-
+	kernel.GemmTNAcc(in, out, rows, x, in, dy, out, g.W.Data, out)
 	kernel.GemmNT(rows, in, out, dy, out, lin.W.Data, out, dx, in)
 }
 
