@@ -69,7 +69,7 @@ const queryBlock = 32
 // shapes do not fit, an input holds NaN or Inf, or a score overflows.
 //
 // Without KeepScores and KeepWeights, and when no score can overflow
-// (see streamSafe), it runs the streaming forward of stream.go; otherwise
+// (see streamSafe), it runs the streaming forward of stream.go. Otherwise
 // it computes blocks of queryBlock rows of S and A in full.
 func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], error) {
 	p, err := prepare(q, k, v, &opts)

@@ -12,10 +12,10 @@ import (
 )
 
 // Block sizes of the streaming forward. A work item is streamQueryRows
-// queries; it walks the keys streamKeyCols at a time, so its scratch is a
-// streamQueryRows×streamKeyCols block of scores (64 KiB in float32) however
-// long the sequence is. Both sizes are multiples of every register tile of
-// package kernel.
+// queries, and it walks the keys streamKeyCols at a time. Its scratch is
+// therefore one streamQueryRows×streamKeyCols block of scores (64 KiB in
+// float32) however long the sequence is. Both sizes are multiples of the
+// register tiles of package kernel.
 const (
 	streamQueryRows = 64
 	streamKeyCols   = 256
@@ -172,8 +172,8 @@ func (j *streamJob[T]) runBlock(b int, ws *streamScratch[T]) {
 	}
 	clear(ws.o)
 
-	// With a causal mask, query i sees keys j ≤ i + n_k − n_q: keys past
-	// the last row's limit are skipped whole.
+	// With a causal mask, query i may attend to keys j ≤ i + n_k − n_q.
+	// Keys past the limit of the block's last row are skipped whole.
 	keyEnd := p.nk
 	if j.mask.Causal {
 		keyEnd = max(0, min(p.nk, hi-1+p.nk-p.nq+1))

@@ -42,7 +42,8 @@ var streamCases = []streamCase{
 		allow := make([]bool, nq*nk)
 		for i := range allow {
 			row, col := i/nk, i%nk
-			// Row 3 sees nothing; row 5 sees only keys of the second block.
+			// Row 3 attends to no key, and row 5 only to keys of the
+			// second block.
 			allow[i] = row != 3 && (row != 5 || col >= 256) && r.IntN(4) > 0
 		}
 		return Mask[float64]{Allow: allow}

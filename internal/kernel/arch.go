@@ -6,7 +6,7 @@ import (
 )
 
 // microKernel updates one mr×nr tile of C with a packed A panel and a B
-// panel whose rows are ldb elements apart; see kernel_amd64.go for the loop
+// panel whose rows are ldb elements apart. kernel_amd64.go states the loop
 // it computes.
 type microKernel[T Float] func(k int, a, b *T, ldb int, c *T, ldc int, accumulate int)
 
@@ -16,9 +16,9 @@ type rowsKernel[T Float] func(k int, a *T, lda int, b *T, ldb int, c *T, ldc int
 
 // arch is the register tile and cache blocking of one microkernel.
 //
-// mr×nr is the register tile; kc is the depth of one packed panel, chosen
-// so that a kc×nr slice of B stays in the 32 KiB L1 cache; mc rows of A
-// (mc×kc) stay in L2, and nc columns of a packed B block (kc×nc) in L2/L3.
+// mr×nr is the register tile. kc is the depth of one panel, so a kc×nr
+// slice of B is read from the L1 or L2 cache. An mc×kc block of packed A
+// stays in L2, and a kc×nc block of packed B in L2 or L3.
 type arch[T Float] struct {
 	mr, nr, kc, mc, nc int
 	kernel             microKernel[T]
@@ -83,7 +83,7 @@ func FMALoop(iterations int) int {
 
 // Path returns the name of the kernel path in use: "avx512", "avx2" or
 // "go". The environment variable QKV_KERNEL, read at start-up, selects a
-// slower path than the default, for tests and comparisons; a value that
+// slower path than the default for tests and comparisons. A value that
 // names no available path is ignored.
 func Path() string { return active.name }
 

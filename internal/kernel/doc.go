@@ -21,9 +21,9 @@
 // # Determinism
 //
 // Every element of a product is one chain of multiply-adds in increasing
-// p, fused on the assembly paths, so its value depends only on its own row
-// of A, column of B and k: never on m, n, the caller's split of the rows,
-// GOMAXPROCS or timing. The two assembly paths give bit-identical results;
+// p, fused on the assembly paths. Its value therefore depends only on its
+// own row of A, its column of B and k, and never on m, n, the caller's
+// split of the rows, GOMAXPROCS or timing. The two assembly paths give bit-identical results;
 // the pure-Go path rounds each product separately and differs from them in
 // the last bits. The routines here start no goroutines; callers that split
 // work across goroutines must split it by a fixed partition of the output.

@@ -5,9 +5,9 @@ import "math"
 // ExpMaxRelErr32 bounds the relative error of the float32 exp used by
 // ExpShiftSum against math.Exp over arguments in [ln 2^-126, 0] ≈
 // [-87.34, 0]. TestExpAccuracy measures it on a grid of 2^21 points: 7.7e-8
-// on the AVX2 and AVX-512 paths and 1.0e-7 on the pure-Go path, which does
-// not fuse its multiply-adds; both are below 2 units in the last place of
-// float32 (2^-23 ≈ 1.2e-7 is one unit at 1). Below ln 2^-126 the result is
+// on the AVX2 and AVX-512 paths, and 1.0e-7 on the pure-Go path, which does
+// not fuse its multiply-adds. Both are below 2 units in the last place of
+// float32 (one unit at 1 is 2^-23 ≈ 1.2e-7). Below ln 2^-126 the result is
 // exactly 0 instead of a subnormal.
 const ExpMaxRelErr32 = 1.5e-7
 

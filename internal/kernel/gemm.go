@@ -121,8 +121,8 @@ func checkOperand(routine, name string, rows, cols, ld, length int) {
 // depth in blocks of kc, rows in blocks of mc, then nr×mr register tiles.
 // B is packed into nr-column panels, except that a row-major B is read in
 // place when m is small (see directBMaxRows). A is packed into mr-row
-// panels when transposed; a row-major A is read in place, except for a
-// last, partial panel of rows copied with zero padding. Tiles that stick out of C are computed in a scratch tile from
+// panels when transposed. A row-major A is read in place, and only its
+// last, partial panel of rows is copied with zero padding. Tiles that stick out of C are computed in a scratch tile from
 // zero-padded panels and copied out, so every element of C goes through
 // the same multiply-add chain.
 func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {

@@ -129,13 +129,24 @@ func TestGemmReferenceLoops(t *testing.T) {
 			b[p*n+j] = bt.at(j, p)
 		}
 	}
+	at := make([]float64, k*m)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			at[p*m+i] = a.at(i, p)
+		}
+	}
 	c1 := make([]float64, m*n)
 	c2 := make([]float64, m*n)
+	c3 := make([]float64, m*n)
 	GemmNNRef(m, n, k, a.data, k, b, n, c1, n)
 	GemmNTRef(m, n, k, a.data, k, bt.data, k, c2, n)
+	GemmTNRef(m, n, k, at, m, b, n, c3, n)
 	for i := range c1 {
 		if c1[i] != c2[i] {
 			t.Fatalf("GemmNNRef and GemmNTRef differ at %d: %v and %v", i, c1[i], c2[i])
+		}
+		if c1[i] != c3[i] {
+			t.Fatalf("GemmNNRef and GemmTNRef differ at %d: %v and %v", i, c1[i], c3[i])
 		}
 	}
 }

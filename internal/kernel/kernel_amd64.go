@@ -111,8 +111,8 @@ func maxF32AVX512(x []float32) float32
 func maxF32AVX2(x []float32) float32
 
 // fmaLoopAVX512 and fmaLoopAVX2 run iterations rounds of 12 independent
-// float32 vector fused multiply-adds (zmm and ymm), to measure the peak
-// multiply-add rate; the results are discarded.
+// float32 vector fused multiply-adds (zmm and ymm) and discard the
+// results. They measure the peak multiply-add rate.
 //
 //go:noescape
 func fmaLoopAVX512(iterations int)
