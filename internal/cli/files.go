@@ -25,6 +25,12 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	// os.CreateTemp makes the file private (0600); outputs are ordinary
+	// files that other users may read.
+	if err := os.Chmod(name, 0o644); err != nil {
+		os.Remove(name)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err := os.Rename(name, path); err != nil {
 		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
@@ -64,6 +70,9 @@ func (s *fileSet) Add(name string, data []byte) error {
 		return fmt.Errorf("write %s: %w", final, err)
 	}
 	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", final, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", final, err)
 	}
 	return nil
