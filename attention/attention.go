@@ -106,7 +106,9 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 		// Each goroutine handles whole blocks; a block never straddles two
 		// calls because lo and hi are multiples of queryBlock (or nq).
 		local := ops
-		local.scratch = make([]T, queryBlock*p.nk)
+		if res.Weights == nil {
+			local.scratch = make([]T, queryBlock*p.nk)
+		}
 		for b := lo; b < hi; b += queryBlock {
 			errs[b/queryBlock] = computeBlock(p, b, min(b+queryBlock, hi), q, &local, &opts, &res)
 		}
@@ -205,7 +207,13 @@ func (m *Mask[T]) allowed(i, j, nq, nk int) bool {
 // computeBlock computes query rows [lo, hi) of S, A and Z.
 func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *blockOperands[T], opts *Options[T], res *Result[T]) error {
 	rows := hi - lo
-	s := ops.scratch[:rows*p.nk]
+	// The scores become the weights in place: in A itself when it is kept.
+	var s []T
+	if res.Weights != nil {
+		s = res.Weights.Data[lo*p.nk : hi*p.nk]
+	} else {
+		s = ops.scratch[:rows*p.nk]
+	}
 
 	// Scores: S = Q·Kᵀ for this block of queries.
 	ops.q = kernel.PackA(rows, p.dk, q.Data[lo*p.dk:], p.dk, ops.q)
@@ -216,9 +224,6 @@ func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *bloc
 		row := s[r*p.nk : (r+1)*p.nk]
 		if err := softmaxRow(p, i, row, &opts.Mask, res.Scores); err != nil {
 			return err
-		}
-		if res.Weights != nil {
-			copy(res.Weights.Row(i), row)
 		}
 	}
 
@@ -233,7 +238,7 @@ func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *bloc
 type blockOperands[T Float] struct {
 	k, v    *kernel.PackedB[T]
 	q       *kernel.PackedA[T]
-	scratch []T // scores, then weights [queryBlock×n_k]
+	scratch []T // scores, then weights [queryBlock×n_k], when A is not kept
 }
 
 // softmaxRow turns row, the raw scores q_i·Kᵀ of query i, into attention

@@ -287,14 +287,17 @@ func packRowsEdge[T Float](a []T, lda, i0, pc, rows, kb, mr int, dst []T) {
 // packAT is packA for A stored transposed: element (i, p) of A is
 // a[p*lda+i].
 func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
-	for r := 0; r*mr < mb; r++ {
-		panel := dst[r*kb*mr : (r+1)*kb*mr]
-		rows := min(mr, mb-r*mr)
-		for p := 0; p < kb; p++ {
-			src := a[(pc+p)*lda+ic+r*mr:][:rows]
-			out := panel[p*mr : p*mr+mr]
-			copy(out, src)
-			clear(out[rows:])
+	for p := 0; p < kb; p++ {
+		src := a[(pc+p)*lda+ic:][:mb]
+		for r := 0; r*mr < mb; r++ {
+			out := dst[r*kb*mr+p*mr:][:mr]
+			rows := min(mr, mb-r*mr)
+			for i, v := range src[r*mr : r*mr+rows] {
+				out[i] = v
+			}
+			for i := rows; i < mr; i++ {
+				out[i] = 0
+			}
 		}
 	}
 }
