@@ -9,10 +9,10 @@ import (
 )
 
 // Sharpness is the score gap, in softmax logits, between a token that a
-// merge or readout head must attend to and one it must ignore; the
-// position heads keep a gap of 2·Sharpness. A token that should be ignored
-// gets at most e^(−Sharpness) times the weight of an attended one, so with
-// at most MaxTokens keys the leak into a set coordinate stays below
+// merge or readout head must attend to and one it must ignore. The
+// position heads keep a gap of 2·Sharpness. An ignored token gets at most
+// e^(−Sharpness) times the weight of an attended one. With at most
+// MaxTokens keys the leak into a set coordinate therefore stays below
 // MaxTokens·e^(−64) ≈ 1e-24, far under the re-binarisation threshold.
 const Sharpness = 64.0
 
@@ -29,7 +29,7 @@ type Model struct {
 	Net *nn.Model[float64]
 
 	Vertices    int // V
-	MaxSeq      int // longest token sequence the positional code separates
+	MaxSeq      int // maximum sequence length, in tokens
 	MergeLayers int // M = ⌈log₂ V⌉
 
 	lay layout
@@ -60,11 +60,11 @@ func MergeLayersFor(d int) int {
 // edges, so M = ⌈log₂ V⌉.
 func LayersFor(vertices int) int { return 3 + MergeLayersFor(vertices) }
 
-// EstimateBytes estimates the memory, in bytes, that running a model for
-// the given vertex count on a sequence of n tokens needs at its peak: the
-// weights (the merge blocks share theirs) plus the two n×n score and
-// weight matrices that every head of a block keeps, for the two heads of
-// the load block.
+// EstimateBytes estimates the peak memory, in bytes, of running a model
+// for the given vertex count on a sequence of n tokens. It counts the
+// weights (the merge blocks share theirs), the n×n score and weight
+// matrices of the two heads of the load block, and a few copies of the
+// residual stream. It is an estimate, not a bound.
 func EstimateBytes(vertices, n int) int64 {
 	l := newLayout(vertices, max(n, 1))
 	d, v := int64(l.width), int64(vertices)
@@ -124,10 +124,10 @@ func linear(in, out int) nn.Linear[float64] {
 }
 
 // setShift writes into w the query map of a position head that looks s
-// tokens ahead: columns col..col+2(F+1) receive the position code of
-// i + s, scaled by alpha, so that its dot product with the code of j is
-// alpha·Σ_f cos(π(i+s−j)/2^f). That sum is F+1 when j = i+s, and at most
-// F−1 otherwise, because the term with 2^f the largest power of two
+// tokens ahead. Columns col..col+2(F+1) receive the position code of
+// i + s, scaled by alpha, so its dot product with the code of j is
+// alpha·Σ_f cos(π(i+s−j)/2^f). That sum is F+1 when j = i+s. Otherwise it
+// is at most F−1, because the term whose 2^f is the largest power of two
 // dividing i+s−j equals −1.
 func setShift(w *tensor.Matrix[float64], l layout, col, s int, alpha float64) {
 	for f := 0; f < l.freqs; f++ {
@@ -209,8 +209,8 @@ func rolesBlock(l layout) nn.Block[float64] {
 // loadBlock builds block 2. Head 1 lets every source token attend to the
 // next token, its edge's target, and adds that vertex to its reach set.
 // Head 2 lets every target token attend to the previous token and writes
-// the edge's source into its partner block; a path token instead finds the
-// goal token and writes the goal there. Tokens without such a role attend
+// the edge's source into its partner block. A path token instead finds
+// the goal token and writes the goal there. Tokens without such a role attend
 // to the sink tokens and add nothing. The MLP re-binarises the reach sets.
 func loadBlock(l layout, maxSeq int) nn.Block[float64] {
 	d, p := l.width, 2*l.freqs
@@ -246,9 +246,9 @@ func loadBlock(l layout, maxSeq int) nn.Block[float64] {
 	return nn.Block[float64]{Attn: at, MLP: binarize(l, l.reach, maxSeq)}
 }
 
-// mergeBlock builds one merge block: every token's query is its reach set,
-// every key is a token's own vertex, so a token attends evenly to all
-// tokens of the vertices it reaches and the MLP turns the average of their
+// mergeBlock builds one merge block. Every token's query is its reach set
+// and every key is a token's own vertex, so a token attends evenly to all
+// tokens of the vertices it reaches. The MLP turns the average of their
 // reach sets into their union. The sink key scores half as much as a
 // member, so tokens without a reach set (E, Q, P) keep an empty one.
 func mergeBlock(l layout, maxSeq int) nn.Block[float64] {
@@ -267,7 +267,7 @@ func mergeBlock(l layout, maxSeq int) nn.Block[float64] {
 	return nn.Block[float64]{Attn: at, MLP: binarize(l, l.reach, maxSeq)}
 }
 
-// readoutBlock builds the last block. The query of a path token asks for
+// readoutBlock builds the last block. The query of a path token selects
 // target tokens whose partner (the edge's source) is the token's own
 // vertex, the current vertex c, and whose reach set contains the goal g
 // held in the token's partner block. Such a token scores 3·beta, the sink

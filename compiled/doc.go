@@ -52,8 +52,8 @@
 // merges a target token reaches every vertex within 2^M − 1 edges, and any
 // vertex that reaches the goal does so within V−1 edges. A path of length
 // d from the current vertex needs only ⌈log₂ d⌉ merges for its own next
-// vertex; M covers every input on V vertices. For the paper's sequences
-// of N = 128 tokens, V = 41 and L = 9.
+// vertex, and M covers every input on V vertices. The task's sequences of
+// N = 128 tokens have V = (N−5)/3 = 41 vertex ids, so L = 9.
 //
 // # Masks and sessions
 //

@@ -181,8 +181,8 @@ func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
 // extend runs block b on new tokens x [t×D] that come after the cached
 // tokens whose keys and values are kv, and returns the new tokens' output
 // [t×D] and attention weights per head. The new tokens attend to every
-// cached token and causally to each other; this is Block.Forward for the
-// last t rows of the sequence under prefixMask.
+// cached token and causally to each other, so this computes the last t
+// rows of Block.Forward under prefixMask.
 func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
 	a := x
 	if b.LN1 != nil {

@@ -126,8 +126,8 @@ func Walk(prefix []int, goal, vertices int, ask func(path []int) (Answer, error)
 		options = append(options, prefer(ans.Correct))
 	}
 	// Every scored vertex reaches the goal, so depth-first search over them
-	// cannot run dry; reaching this point means the model scored a vertex
-	// that does not reach the goal.
+	// cannot run dry. Reaching this point means that the model scored a
+	// vertex that does not reach the goal.
 	return res, fmt.Errorf("compiled: the iteration from %d found no path to %d after %d queries although the first query scored %v", current, goal, res.Runs, first.Correct)
 }
 

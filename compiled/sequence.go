@@ -52,8 +52,8 @@ func (m *Model) embed(tokens []token, first int) *tensor.Matrix[float64] {
 	return x
 }
 
-// prefixMask returns the attention mask of the whole sequence: the first
-// prefix tokens (the edges) attend to each other in both directions; every
+// prefixMask returns the attention mask of the whole sequence. The first
+// prefix tokens (the edges) attend to each other in both directions. Every
 // later token attends to the edges, to the tokens before it and to itself.
 // Edge tokens never see the query, so their states do not depend on it.
 func prefixMask(n, prefix int) attention.Mask[float64] {

@@ -42,7 +42,7 @@ type mergeStep struct {
 
 // mergeCase computes one merge step on 2→3→6 with the project's attention.
 // Each token's frontier starts as the vertices it reaches in at most one
-// edge; the query is the frontier, the key is the token's own vertex, and
+// edge. The query is the frontier, the key is the token's own vertex and
 // the value is its frontier, so every token averages the frontiers of the
 // vertices it already reaches. Rounding the average gives their union:
 // the vertices within two edges.

@@ -168,7 +168,7 @@ func loadSearchQuery(env *Env, o *searchOptions) (*searchQuery, error) {
 		return nil, usageErrorf("--tokens and --graph exclude each other; give one")
 	case o.tokens != "":
 		if o.start != "" || o.goal != "" {
-			return nil, usageErrorf("--start and --goal go with --graph; --tokens holds the query itself (Q start goal)")
+			return nil, usageErrorf("--start and --goal only work with --graph; with --tokens, write the query as \"Q start goal\" in the text")
 		}
 		return queryFromTokens(o.tokens)
 	case o.graphFile != "":
@@ -282,14 +282,12 @@ func runSearch(env *Env, o *searchOptions) error {
 
 // searchOutcome is everything qkv search reports.
 type searchOutcome struct {
-	Model       string
-	Layers      int
-	LayerNames  []string
-	Result      *compiled.Result
-	NoPath      bool
-	Reach       []compiled.ReachLayer
-	LayerNote   string
-	CurrentName string
+	Model      string
+	Layers     int
+	LayerNames []string
+	Result     *compiled.Result
+	NoPath     bool
+	Reach      []compiled.ReachLayer
 }
 
 // searchWith runs the query on s.

@@ -89,8 +89,9 @@ func TestSearchTokens(t *testing.T) {
 }
 
 func TestSearchTokensLongerPrefix(t *testing.T) {
-	// The paper's example C: every child of 4 reaches 21; with the prefix
-	// 4 → 7 the current vertex is 7, whose children 13 and 1 differ.
+	// A naive-distribution example in which every child of 4 reaches 21.
+	// With the prefix 4 → 7 the current vertex is 7, and of its children
+	// 13 and 1 only 13 reaches 21.
 	text := "E 29 33 E 13 21 E 7 13 E 4 7 E 29 21 E 29 39 E 4 29 E 4 21 E 4 13 E 21 24 E 21 6 E 7 1 Q 4 21 P 4"
 	code, out, _ := runCLI(t, "search", "--tokens", text, "--json")
 	if code != exitOK {
@@ -176,7 +177,7 @@ func TestSearchErrors(t *testing.T) {
 		{"bad tokens", []string{"search", "--tokens", "E 1 X Q 1 2 P 1"}, exitFailure, "invalid --tokens"},
 		{"prefix not at start", []string{"search", "--tokens", "E 1 2 Q 1 2 P 2"}, exitFailure, "invalid --tokens"},
 		{"too many vertices", []string{"search", "--tokens", "E 1 5000 Q 1 5000 P 1"}, exitFailure, "larger than 1024"},
-		{"start with tokens", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--start", "1"}, exitUsage, "--start and --goal go with --graph"},
+		{"start with tokens", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--start", "1"}, exitUsage, "--start and --goal only work with --graph"},
 		{"bad plot format", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--plot", t.TempDir(), "--plot-format", "gif"}, exitUsage, "invalid --plot-format"},
 	}
 	for _, tt := range tests {
