@@ -34,7 +34,8 @@ type path struct {
 	// exp and max handle whole vectors of lanes elements; the caller
 	// finishes the tail with the pure-Go loops.
 	exp      func(x []float32, shift float32) float32
-	expLanes int
+	expLanes int // float32 lanes; exp64 handles expLanes/2 float64 lanes
+	exp64    func(x []float64, shift float64) float64
 	max      func(x []float32) float32
 	maxLanes int
 

@@ -11,21 +11,35 @@ import "math"
 // exactly 0 instead of a subnormal.
 const ExpMaxRelErr32 = 1.5e-7
 
+// ExpMaxRelErr64 bounds the relative error of the vectorised float64 exp
+// against math.Exp over [ln 2^-1022, 0] ≈ [-708.40, 0]. TestExpAccuracy64
+// measures 4.7e-16 on a grid of 2^20 points.
+const ExpMaxRelErr64 = 1e-15
+
 // ExpShiftSum replaces every x[i] with exp(x[i] − shift) and returns
 // their sum, added in an order fixed by len(x). Entries equal to -Inf
 // become exactly 0.
 //
 // For float32 it uses a degree-7 polynomial after range reduction
 // (vectorised on amd64), accurate to ExpMaxRelErr32 for x[i] − shift ≤ 0
-// and flushing results below the smallest normal float32 to 0; for
-// float64 it calls math.Exp. Arguments larger than ln 2^127 (float32)
+// and flushing results below the smallest normal float32 to 0. For
+// float64 the assembly paths use a degree-12 polynomial, accurate to
+// ExpMaxRelErr64 and flushing results below 2^-1022 to 0, while the pure-Go
+// path and the elements past the last whole vector call math.Exp. Arguments larger than ln 2^127 (float32)
 // are clamped, so shift should be at least the maximum of x.
 func ExpShiftSum[T Float](x []T, shift T) T {
 	if xs, ok := any(x).([]float32); ok {
 		return T(expShiftSum32(xs, float32(shift)))
 	}
 	var sum T
-	for i, v := range x {
+	done := 0
+	if xs, ok := any(x).([]float64); ok && active.exp64 != nil {
+		lanes := active.expLanes / 2
+		done = len(x) - len(x)%lanes
+		sum = T(active.exp64(xs, float64(shift)))
+	}
+	for i := done; i < len(x); i++ {
+		v := x[i]
 		e := T(math.Exp(float64(v - shift)))
 		x[i] = e
 		sum += e

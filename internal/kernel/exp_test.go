@@ -130,3 +130,53 @@ func TestMax(t *testing.T) {
 		t.Errorf("Max float64 = %v, want -1", got)
 	}
 }
+
+// TestExpAccuracy64 measures the max relative error of the float64 exp
+// over [ln 2^-1022, 0] against math.Exp.
+func TestExpAccuracy64(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		const points = 1 << 20
+		low := -708.3964185322641
+		xs := make([]float64, 0, points+3)
+		for i := 0; i <= points; i++ {
+			xs = append(xs, low*float64(i)/points)
+		}
+		xs = append(xs, -1e-300, -0.34657359027997264, -700)
+		got := append([]float64(nil), xs...)
+		ExpShiftSum(got, 0)
+		worst, at := 0.0, 0.0
+		for i, x := range xs {
+			want := math.Exp(x)
+			rel := math.Abs(got[i]-want) / want
+			if rel > worst {
+				worst, at = rel, x
+			}
+		}
+		t.Logf("max relative error %.3g at x = %v", worst, at)
+		if worst > ExpMaxRelErr64 {
+			t.Errorf("max relative error %.3g at x = %v exceeds %.3g", worst, at, ExpMaxRelErr64)
+		}
+	})
+}
+
+func TestExp64SpecialValues(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		for _, tc := range []struct {
+			x, want float64
+		}{{math.Inf(-1), 0}, {-746, 0}, {-1e300, 0}, {0, 1}} {
+			x := make([]float64, 11)
+			for i := range x {
+				x[i] = tc.x
+			}
+			sum := ExpShiftSum(x, 0)
+			for i, v := range x {
+				if v != tc.want {
+					t.Fatalf("exp(%v) = %v at index %d, want %v", tc.x, v, i, tc.want)
+				}
+			}
+			if sum != 11*tc.want {
+				t.Errorf("exp(%v): sum = %v, want %v", tc.x, sum, 11*tc.want)
+			}
+		}
+	})
+}

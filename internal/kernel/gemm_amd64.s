@@ -2074,6 +2074,298 @@ expShiftSumF32AVX2_done:
 	VZEROUPPER
 	RET
 
+DATA expf64consts<>+0(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+8(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+16(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+24(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+32(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+40(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+48(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+56(SB)/8, $0xc086232bdd7abcd2
+DATA expf64consts<>+64(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+72(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+80(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+88(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+96(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+104(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+112(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+120(SB)/8, $0x408628b76e3a7b61
+DATA expf64consts<>+128(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+136(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+144(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+152(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+160(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+168(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+176(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+184(SB)/8, $0x3ff71547652b82fe
+DATA expf64consts<>+192(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+200(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+208(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+216(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+224(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+232(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+240(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+248(SB)/8, $0x3fe62e42fee00000
+DATA expf64consts<>+256(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+264(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+272(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+280(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+288(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+296(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+304(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+312(SB)/8, $0x3dea39ef35793c76
+DATA expf64consts<>+320(SB)/8, $0x4338000000000000
+DATA expf64consts<>+328(SB)/8, $0x4338000000000000
+DATA expf64consts<>+336(SB)/8, $0x4338000000000000
+DATA expf64consts<>+344(SB)/8, $0x4338000000000000
+DATA expf64consts<>+352(SB)/8, $0x4338000000000000
+DATA expf64consts<>+360(SB)/8, $0x4338000000000000
+DATA expf64consts<>+368(SB)/8, $0x4338000000000000
+DATA expf64consts<>+376(SB)/8, $0x4338000000000000
+DATA expf64consts<>+384(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+392(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+400(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+408(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+416(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+424(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+432(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+440(SB)/8, $0x00000000000003ff
+DATA expf64consts<>+448(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+456(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+464(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+472(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+480(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+488(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+496(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+504(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+512(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+520(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+528(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+536(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+544(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+552(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+560(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+568(SB)/8, $0x3ff0000000000000
+DATA expf64consts<>+576(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+584(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+592(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+600(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+608(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+616(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+624(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+632(SB)/8, $0x3fe0000000000000
+DATA expf64consts<>+640(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+648(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+656(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+664(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+672(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+680(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+688(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+696(SB)/8, $0x3fc5555555555555
+DATA expf64consts<>+704(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+712(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+720(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+728(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+736(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+744(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+752(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+760(SB)/8, $0x3fa5555555555555
+DATA expf64consts<>+768(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+776(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+784(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+792(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+800(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+808(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+816(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+824(SB)/8, $0x3f81111111111111
+DATA expf64consts<>+832(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+840(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+848(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+856(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+864(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+872(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+880(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+888(SB)/8, $0x3f56c16c16c16c17
+DATA expf64consts<>+896(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+904(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+912(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+920(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+928(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+936(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+944(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+952(SB)/8, $0x3f2a01a01a01a01a
+DATA expf64consts<>+960(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+968(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+976(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+984(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+992(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+1000(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+1008(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+1016(SB)/8, $0x3efa01a01a01a01a
+DATA expf64consts<>+1024(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1032(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1040(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1048(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1056(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1064(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1072(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1080(SB)/8, $0x3ec71de3a556c734
+DATA expf64consts<>+1088(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1096(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1104(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1112(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1120(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1128(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1136(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1144(SB)/8, $0x3e927e4fb7789f5c
+DATA expf64consts<>+1152(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1160(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1168(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1176(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1184(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1192(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1200(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1208(SB)/8, $0x3e5ae64567f544e4
+DATA expf64consts<>+1216(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1224(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1232(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1240(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1248(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1256(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1264(SB)/8, $0x3e21eed8eff8d898
+DATA expf64consts<>+1272(SB)/8, $0x3e21eed8eff8d898
+GLOBL expf64consts<>(SB), RODATA|NOPTR, $1280
+
+// func expShiftSumF64AVX512(x []float64, shift float64) float64
+// Requires: AVX, AVX512DQ, AVX512F, SSE2
+TEXT ·expShiftSumF64AVX512(SB), NOSPLIT, $0-40
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVSD        shift+24(FP), X0
+	VBROADCASTSD X0, Z0
+	VXORPD       Z1, Z1, Z1
+
+expShiftSumF64AVX512_loop:
+	CMPQ    CX, $0x00000008
+	JL      expShiftSumF64AVX512_done
+	VMOVUPD (AX), Z2
+	VSUBPD  Z0, Z2, Z2
+
+	// Arguments below ln 2^-1022, -Inf included, give exactly 0.
+	VCMPPD $0x1d, expf64consts<>+0(SB), Z2, K1
+	VMAXPD expf64consts<>+0(SB), Z2, Z2
+	VMINPD expf64consts<>+64(SB), Z2, Z2
+
+	// t = n·ln2 + r with n integral and |r| ≤ ln2/2.
+	VMULPD       expf64consts<>+128(SB), Z2, Z3
+	VRNDSCALEPD  $0x00, Z3, Z3
+	VMOVUPD      expf64consts<>+192(SB), Z4
+	VFNMADD231PD Z4, Z3, Z2
+	VMOVUPD      expf64consts<>+256(SB), Z4
+	VFNMADD231PD Z4, Z3, Z2
+
+	// exp(r) by its Taylor polynomial, in Horner form.
+	VMOVUPD     expf64consts<>+1216(SB), Z4
+	VFMADD213PD expf64consts<>+1152(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+1088(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+1024(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+960(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+896(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+832(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+768(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+704(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+640(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+576(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+512(SB), Z2, Z4
+	VFMADD213PD expf64consts<>+448(SB), Z2, Z4
+
+	// Multiply by 2^n, built in the exponent field.
+	VADDPD    expf64consts<>+320(SB), Z3, Z2
+	VPADDQ    expf64consts<>+384(SB), Z2, Z2
+	VPSLLQ    $0x34, Z2, Z2
+	VMULPD    Z2, Z4, Z4
+	VMOVAPD.Z Z4, K1, Z4
+	VMOVUPD   Z4, (AX)
+	VADDPD    Z4, Z1, Z1
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000008, CX
+	JMP       expShiftSumF64AVX512_loop
+
+expShiftSumF64AVX512_done:
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPD        X0, X1, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	MOVSD         X1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expShiftSumF64AVX2(x []float64, shift float64) float64
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·expShiftSumF64AVX2(SB), NOSPLIT, $0-40
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVSD        shift+24(FP), X0
+	VBROADCASTSD X0, Y0
+	VXORPD       Y1, Y1, Y1
+
+expShiftSumF64AVX2_loop:
+	CMPQ    CX, $0x00000004
+	JL      expShiftSumF64AVX2_done
+	VMOVUPD (AX), Y2
+	VSUBPD  Y0, Y2, Y2
+
+	// Arguments below ln 2^-1022, -Inf included, give exactly 0.
+	VCMPPD $0x1d, expf64consts<>+0(SB), Y2, Y3
+	VMAXPD expf64consts<>+0(SB), Y2, Y2
+	VMINPD expf64consts<>+64(SB), Y2, Y2
+
+	// t = n·ln2 + r with n integral and |r| ≤ ln2/2.
+	VMULPD       expf64consts<>+128(SB), Y2, Y4
+	VROUNDPD     $0x00, Y4, Y4
+	VMOVUPD      expf64consts<>+192(SB), Y5
+	VFNMADD231PD Y5, Y4, Y2
+	VMOVUPD      expf64consts<>+256(SB), Y5
+	VFNMADD231PD Y5, Y4, Y2
+
+	// exp(r) by its Taylor polynomial, in Horner form.
+	VMOVUPD     expf64consts<>+1216(SB), Y5
+	VFMADD213PD expf64consts<>+1152(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+1088(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+1024(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+960(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+896(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+832(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+768(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+704(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+640(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+576(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+512(SB), Y2, Y5
+	VFMADD213PD expf64consts<>+448(SB), Y2, Y5
+
+	// Multiply by 2^n, built in the exponent field.
+	VADDPD  expf64consts<>+320(SB), Y4, Y2
+	VPADDQ  expf64consts<>+384(SB), Y2, Y2
+	VPSLLQ  $0x34, Y2, Y2
+	VMULPD  Y2, Y5, Y5
+	VANDPD  Y3, Y5, Y5
+	VMOVUPD Y5, (AX)
+	VADDPD  Y5, Y1, Y1
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     expShiftSumF64AVX2_loop
+
+expShiftSumF64AVX2_done:
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X1
+	VPERMILPD    $0x01, X1, X0
+	VADDSD       X0, X1, X1
+	MOVSD        X1, ret+32(FP)
+	VZEROUPPER
+	RET
+
 // func maxF32AVX512(x []float32) float32
 // Requires: AVX, AVX512DQ, AVX512F, SSE, SSE2
 TEXT ·maxF32AVX512(SB), NOSPLIT, $0-28

@@ -93,6 +93,17 @@ func expShiftSumF32AVX512(x []float32, shift float32) float32
 //go:noescape
 func expShiftSumF32AVX2(x []float32, shift float32) float32
 
+// expShiftSumF64AVX512 and expShiftSumF64AVX2 are the float64 forms of
+// the exp above (w = 8 and 4 lanes): the same range reduction with ln 2
+// split for float64, the degree-12 Taylor polynomial, and exactly 0 below
+// ln 2^-1022 ≈ -708.40.
+//
+//go:noescape
+func expShiftSumF64AVX512(x []float64, shift float64) float64
+
+//go:noescape
+func expShiftSumF64AVX2(x []float64, shift float64) float64
+
 // maxF32AVX512 and maxF32AVX2 return the maximum of the first
 // h = len(x) − len(x)%w elements (w = 16 and 8 lanes), or -Inf if h = 0:
 //
@@ -134,6 +145,7 @@ var (
 		f64:      arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512, rows: gemmRowsF64AVX512},
 		exp:      expShiftSumF32AVX512,
 		expLanes: 16,
+		exp64:    expShiftSumF64AVX512,
 		max:      maxF32AVX512,
 		maxLanes: 16,
 		fma:      fmaLoopAVX512,
@@ -145,6 +157,7 @@ var (
 		f64:      arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2, rows: gemmRowsF64AVX2},
 		exp:      expShiftSumF32AVX2,
 		expLanes: 8,
+		exp64:    expShiftSumF64AVX2,
 		max:      maxF32AVX2,
 		maxLanes: 8,
 		fma:      fmaLoopAVX2,

@@ -388,6 +388,148 @@ func generateExp(name string, wide bool, tbl Mem) {
 	RET()
 }
 
+// Constants of the float64 exp, each repeated across a 64-byte row.
+const (
+	dLow = iota
+	dHigh
+	dLog2E
+	dLn2Hi
+	dLn2Lo
+	dMagic
+	dBias
+	dCoef // dCoef+i is 1/i! for i = 0 … expDegree64
+)
+
+// expDegree64 is the degree of the Taylor polynomial of the float64 exp:
+// its truncation error on |r| ≤ ln(2)/2 is below (ln(2)/2)^13/13! ≈ 2e-16.
+const expDegree64 = 12
+
+func expTable64() Mem {
+	tbl := GLOBL("expf64consts", RODATA|NOPTR)
+	row := func(c int, bits uint64) {
+		for lane := 0; lane < 8; lane++ {
+			DATA((c*8+lane)*8, U64(bits))
+		}
+	}
+	row(dLow, math.Float64bits(-708.3964185322641)) // ln 2^-1022: smaller arguments give 0
+	row(dHigh, math.Float64bits(709.0895657128241)) // ln 2^1023: larger arguments are clamped
+	row(dLog2E, math.Float64bits(math.Log2E))
+	// ln 2 split so that n·dLn2Hi is exact for |n| < 2^11.
+	row(dLn2Hi, math.Float64bits(6.93147180369123816490e-01))
+	row(dLn2Lo, math.Float64bits(1.90821492927058770002e-10))
+	// Adding 1.5·2^52 to an integral float64 puts the integer in the low
+	// bits of the mantissa.
+	row(dMagic, math.Float64bits(0x1.8p52))
+	row(dBias, 1023)
+	f := 1.0
+	for i := 0; i <= expDegree64; i++ {
+		if i > 0 {
+			f *= float64(i)
+		}
+		row(dCoef+i, math.Float64bits(1/f))
+	}
+	return tbl
+}
+
+// generateExp64 emits expShiftSum for float64: x[i] = exp(x[i] − shift)
+// for the first len(x) rounded down to a whole number of vectors,
+// returning their sum.
+func generateExp64(name string, wide bool, tbl Mem) {
+	TEXT(name, NOSPLIT, "func(x []float64, shift float64) float64")
+	Doc(name + " is the vectorised float64 exp; see kernel_amd64.go.")
+	width, lanes := 32, 4
+	newVec := func() VecVirtual { return YMM() }
+	if wide {
+		width, lanes = 64, 8
+		newVec = func() VecVirtual { return ZMM() }
+	}
+	cst := func(c int) Mem { return tbl.Offset(c * 64) }
+
+	ptr := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	shiftX := Load(Param("shift"), XMM())
+	shift := newVec()
+	VBROADCASTSD(shiftX, shift)
+	sum := newVec()
+	VXORPD(sum, sum, sum)
+
+	Label(name + "_loop")
+	CMPQ(n, U32(lanes))
+	JL(LabelRef(name + "_done"))
+
+	t := newVec()
+	VMOVUPD(Mem{Base: ptr}, t)
+	VSUBPD(shift, t, t)
+
+	Comment("Arguments below ln 2^-1022, -Inf included, give exactly 0.")
+	var keepK Register
+	keepV := newVec()
+	if wide {
+		keepK = K()
+		VCMPPD(U8(0x1d), cst(dLow), t, keepK)
+	} else {
+		VCMPPD(U8(0x1d), cst(dLow), t, keepV)
+	}
+	VMAXPD(cst(dLow), t, t)
+	VMINPD(cst(dHigh), t, t)
+
+	Comment("t = n·ln2 + r with n integral and |r| ≤ ln2/2.")
+	nf := newVec()
+	VMULPD(cst(dLog2E), t, nf)
+	if wide {
+		VRNDSCALEPD(U8(0), nf, nf)
+	} else {
+		VROUNDPD(U8(0), nf, nf)
+	}
+	ln2 := newVec()
+	VMOVUPD(cst(dLn2Hi), ln2)
+	VFNMADD231PD(ln2, nf, t)
+	VMOVUPD(cst(dLn2Lo), ln2)
+	VFNMADD231PD(ln2, nf, t)
+
+	Comment("exp(r) by its Taylor polynomial, in Horner form.")
+	p := newVec()
+	VMOVUPD(cst(dCoef+expDegree64), p)
+	for i := expDegree64 - 1; i >= 0; i-- {
+		VFMADD213PD(cst(dCoef+i), t, p)
+	}
+
+	Comment("Multiply by 2^n, built in the exponent field.")
+	ni := newVec()
+	VADDPD(cst(dMagic), nf, ni)
+	VPADDQ(cst(dBias), ni, ni)
+	VPSLLQ(U8(52), ni, ni)
+	VMULPD(ni, p, p)
+	if wide {
+		VMOVAPD_Z(p, keepK, p)
+	} else {
+		VANDPD(keepV, p, p)
+	}
+
+	VMOVUPD(p, Mem{Base: ptr})
+	VADDPD(p, sum, sum)
+	ADDQ(U32(width), ptr)
+	SUBQ(U32(lanes), n)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_done")
+	if wide {
+		hi := YMM()
+		VEXTRACTF64X4(U8(1), sum, hi)
+		VADDPD(hi, sum.AsY(), sum.AsY())
+	}
+	hx := XMM()
+	VEXTRACTF128(U8(1), sum.AsY(), hx)
+	x := sum.AsX()
+	VADDPD(hx, x, x)
+	tx := XMM()
+	VPERMILPD(U8(1), x, tx)
+	VADDSD(tx, x, x)
+	Store(x, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
 // reduceSum adds the lanes of sum in a fixed order and stores the result
 // as the float32 return value.
 func reduceSum(sum VecVirtual, wide bool) {
@@ -518,6 +660,9 @@ func main() {
 	tbl := expTable()
 	generateExp("expShiftSumF32AVX512", true, tbl)
 	generateExp("expShiftSumF32AVX2", false, tbl)
+	tbl64 := expTable64()
+	generateExp64("expShiftSumF64AVX512", true, tbl64)
+	generateExp64("expShiftSumF64AVX2", false, tbl64)
 	generateMax("maxF32AVX512", true)
 	generateMax("maxF32AVX2", false)
 	generateFMALoop("fmaLoopAVX512", true)
