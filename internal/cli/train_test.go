@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tinyTrainArgs trains a 2-layer N = 20 model for a few steps.
+func tinyTrainArgs(out string, extra ...string) []string {
+	args := []string{"train", "--out", out, "--n", "20", "--max-lookahead", "2", "--layers", "2",
+		"--hidden", "2", "--batch", "8", "--steps", "12", "--eval-every", "4", "--eval-count", "10",
+		"--test-set-size", "20", "--checkpoint-every", "4", "--threads", "2"}
+	return append(args, extra...)
+}
+
+func TestTrainWritesCheckpointLogAndTable(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, tinyTrainArgs(out, "--plot", filepath.Join(out, "plots"))...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{"sequence length N", "parameters", "adamw", "eval step 4:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, want := range []string{"lookahead-1", "lookahead-2", "naive", "Wilson"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, f := range []string{"model.ckpt", "train.jsonl", "plots/loss.png", "plots/accuracy.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+}
+
+func TestTrainResumeMatchesOneRun(t *testing.T) {
+	whole, split := t.TempDir(), t.TempDir()
+	if code, _, stderr := runCLI(t, tinyTrainArgs(whole)...); code != 0 {
+		t.Fatalf("whole run: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, tinyTrainArgs(split, "--steps", "8")...); code != 0 {
+		t.Fatalf("first half: exit %d: %s", code, stderr)
+	}
+	ckpt := filepath.Join(split, "model.ckpt")
+	code, _, stderr := runCLI(t, "train", "--resume", ckpt, "--out", split, "--steps", "12")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole, "model.ckpt"))
+	b, _ := os.ReadFile(ckpt)
+	if string(a) != string(b) {
+		t.Error("checkpoint after 8+4 resumed steps differs from one run of 12 steps")
+	}
+}
+
+func TestTrainUsageErrors(t *testing.T) {
+	out := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no out", []string{"train"}, "--out is required"},
+		{"bad preset", []string{"train", "--out", out, "--preset", "huge"}, "unknown preset"},
+		{"bad optimizer", []string{"train", "--out", out, "--optimizer", "sgd"}, "unknown optimizer"},
+		{"bad mask", []string{"train", "--out", out, "--mask", "diagonal"}, "--mask"},
+		{"bad lookahead", []string{"train", "--out", out, "--max-lookahead", "9"}, "max lookahead 9"},
+		{"bad heads", []string{"train", "--out", out, "--heads", "5"}, "not divisible"},
+		{"resume with change", []string{"train", "--out", out, "--resume", "x.ckpt", "--lr", "1"}, "cannot be combined"},
+		{"zero threads", []string{"train", "--out", out, "--threads", "0"}, "--threads"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := runCLI(t, tc.args...)
+		if code != 2 {
+			t.Errorf("%s: exit %d, want 2 (stderr %q)", tc.name, code, stderr)
+		}
+		if !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: stderr %q lacks %q", tc.name, stderr, tc.want)
+		}
+	}
+}
+
+func TestTrainCorruptCheckpointIsError(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.ckpt")
+	os.WriteFile(bad, []byte("QKVCKPT\nrubbish"), 0o644)
+	code, _, stderr := runCLI(t, "train", "--resume", bad, "--out", dir)
+	if code != 1 || !strings.Contains(stderr, "corrupt checkpoint") {
+		t.Errorf("exit %d, stderr %q; want 1 and a corrupt-checkpoint message", code, stderr)
+	}
+}
