@@ -432,6 +432,9 @@ func TestInvalidInput(t *testing.T) {
 	if _, err := New(3, MaxTokens+1); err == nil {
 		t.Error("New with too many tokens succeeded, want an error")
 	}
+	if _, err := New(MaxVertices, MaxTokens); err == nil || !strings.Contains(err.Error(), "MiB") {
+		t.Errorf("New(%d, %d) = %v, want an error with the memory estimate", MaxVertices, MaxTokens, err)
+	}
 	m, err := New(3, 16)
 	if err != nil {
 		t.Fatal(err)

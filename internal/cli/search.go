@@ -71,9 +71,10 @@ type compiledSearcher struct {
 
 func newCompiledSearcher(q *searchQuery) (*compiledSearcher, error) {
 	n := 3*len(q.Example.Edges) + 4 + q.Vertices
-	if q.Vertices > compiled.MaxVertices || n > compiled.MaxTokens {
-		return nil, fmt.Errorf("the graph is too large for the compiled model: %d vertices and %d edges need %d tokens and about %d MiB; the limits are %d vertices and %d tokens (about %d edges)",
-			q.Vertices, len(q.Example.Edges), n, compiled.EstimateBytes(q.Vertices, n)>>20, compiled.MaxVertices, compiled.MaxTokens, (compiled.MaxTokens-4)/3)
+	bytes := compiled.EstimateBytes(q.Vertices, n)
+	if q.Vertices > compiled.MaxVertices || n > compiled.MaxTokens || bytes > compiled.MaxBytes {
+		return nil, fmt.Errorf("the graph is too large for the compiled model: %d vertices and %d edges need %d tokens and about %d MiB; the limits are %d vertices, %d tokens and %d MiB",
+			q.Vertices, len(q.Example.Edges), n, bytes>>20, compiled.MaxVertices, compiled.MaxTokens, compiled.MaxBytes>>20)
 	}
 	m, err := compiled.New(q.Vertices, n)
 	if err != nil {

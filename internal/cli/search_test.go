@@ -133,6 +133,24 @@ func TestSearchGoModGraph(t *testing.T) {
 	}
 }
 
+func TestSearchReachSummary(t *testing.T) {
+	args := []string{"search", "--graph", gomodGraph, "--start", "qkv", "--goal", "golang.org/x/text@v0.3.0"}
+	code, out, _ := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, "\nmedian  ") || !strings.Contains(out, "--reach-all prints each one") {
+		t.Errorf("a 115-vertex graph does not get summary rows:\n%s", out)
+	}
+	code, out, _ = runCLI(t, append(args, "--reach-all")...)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.Contains(out, "\nmedian  ") || !strings.Contains(out, "\ngolang.org/x/text@v0.3.0  ") {
+		t.Errorf("--reach-all does not list every vertex:\n%s", out)
+	}
+}
+
 func TestSearchPlot(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "plots")
 	code, _, errOut := runCLI(t, "search", "--tokens", "E 1 2 E 2 3 Q 1 3 P 1", "--plot", dir, "--plot-format", "svg")
