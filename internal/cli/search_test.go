@@ -133,6 +133,38 @@ func TestSearchGoModGraph(t *testing.T) {
 	}
 }
 
+func TestSearchGonumPlotModuleGraph(t *testing.T) {
+	// "go mod graph" of gonum.org/v1/plot v0.17.0, also committed.
+	code, out, errOut := runCLI(t, "search", "--graph", "../../compiled/testdata/gomod-gonum-plot.txt", "--start", "gonum.org/v1/plot", "--goal", "golang.org/x/text@v0.3.0", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	var got searchJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Path) < 2 || got.Path[len(got.Path)-1] != "golang.org/x/text@v0.3.0" {
+		t.Errorf("path = %v, want one that ends at golang.org/x/text@v0.3.0", got.Path)
+	}
+}
+
+func TestSearchStandardInput(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	env := &Env{
+		Stdin:  strings.NewReader("digraph { a -> b -> c; a -> d }\n"),
+		Stdout: &stdout,
+		Stderr: &stderr,
+		Getenv: func(string) string { return "" },
+	}
+	code := RunEnv([]string{"search", "--graph", "-", "--start", "a", "--goal", "c"}, env)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "path:     a → b → c (2 edges") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+}
+
 func TestSearchReachSummary(t *testing.T) {
 	args := []string{"search", "--graph", gomodGraph, "--start", "qkv", "--goal", "golang.org/x/text@v0.3.0"}
 	code, out, _ := runCLI(t, args...)
