@@ -20,15 +20,18 @@ func (m *Model) Forward(ex *task.Example) (*nn.Trace[float64], error) {
 	}
 	prefix := edgeTokens(ex.Edges)
 	seq := append(prefix, queryTokens(ex.Start, ex.Goal, ex.Path)...)
-	if EstimateBytes(m.Vertices, len(seq)) > maxForwardBytes {
-		return nil, fmt.Errorf("compiled: a full trace of %d tokens needs about %d MiB; use a Session, which keeps no n×n matrices", len(seq), EstimateBytes(m.Vertices, len(seq))>>20)
+	// The trace keeps the n×n scores and weights of every head of every
+	// block: 2 + 2 + M + 1 heads.
+	n := int64(len(seq))
+	need := EstimateBytes(m.Vertices, len(seq)) + 16*n*n*int64(5+m.MergeLayers)
+	if need > maxForwardBytes {
+		return nil, fmt.Errorf("compiled: a full trace of %d tokens needs about %d MiB, more than %d MiB; use a Session, which keeps no n×n matrices", len(seq), need>>20, maxForwardBytes>>20)
 	}
 	x := m.embed(seq, 0)
 	return m.Net.Forward(x, prefixMask(len(seq), len(prefix)))
 }
 
-// maxForwardBytes bounds the memory of Forward, which keeps the n×n score
-// and weight matrices of every head of every block.
+// maxForwardBytes bounds the estimated memory of Forward.
 const maxForwardBytes = 1 << 30
 
 // headKV holds one head's keys [n×d_k] and values [n×d_v] for the edge
