@@ -117,11 +117,20 @@ func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 	if len(items) == 0 {
 		return
 	}
+	defer func() {
+		for _, j := range jobs {
+			if j != nil {
+				putPacked(j.kPacked)
+				putPacked(j.vPacked)
+				j.kPacked, j.vPacked = nil, nil
+			}
+		}
+	}()
 
 	pack := func(i int) {
 		if j := jobs[i]; j != nil && j.p.nq > 0 {
-			j.kPacked = kernel.PackBT(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, nil)
-			j.vPacked = kernel.PackB(j.p.nk, j.p.dv, j.v.Data, j.p.dv, nil)
+			j.kPacked = kernel.PackBT(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, getPacked[T]())
+			j.vPacked = kernel.PackB(j.p.nk, j.p.dv, j.v.Data, j.p.dv, getPacked[T]())
 		}
 	}
 	run := func(lo, hi int) {
@@ -271,16 +280,26 @@ func (j *streamJob[T]) applyMask(i, k0 int, row []T) {
 // |bias_ij|; the bound is computed in float64 and must stay below a
 // quarter of the largest finite T, which leaves room for rounding.
 func streamSafe[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) bool {
+	// The squared norms are summed in T, four at a time: an overflow to
+	// +Inf only makes the bound fail, which is the safe side.
 	maxNorm := func(m *tensor.Matrix[T], rows, cols int) float64 {
-		best := 0.0
+		var best T
 		for i := 0; i < rows; i++ {
-			s := 0.0
-			for _, x := range m.Data[i*cols : (i+1)*cols] {
-				s += float64(x) * float64(x)
+			row := m.Data[i*cols : (i+1)*cols]
+			var s0, s1, s2, s3 T
+			c := 0
+			for ; c+4 <= len(row); c += 4 {
+				s0 += row[c] * row[c]
+				s1 += row[c+1] * row[c+1]
+				s2 += row[c+2] * row[c+2]
+				s3 += row[c+3] * row[c+3]
 			}
-			best = max(best, s)
+			for ; c < len(row); c++ {
+				s0 += row[c] * row[c]
+			}
+			best = max(best, (s0+s1)+(s2+s3))
 		}
-		return math.Sqrt(best)
+		return math.Sqrt(float64(best))
 	}
 	bound := math.Abs(p.scale) * maxNorm(q, p.nq, p.dk) * maxNorm(k, p.nk, p.dk)
 	if mask.Bias != nil {
@@ -316,6 +335,41 @@ func (ws *streamScratch[T]) size(rows, dk, dv int) {
 }
 
 var scratchPool32, scratchPool64 sync.Pool
+
+// Packed operands, reused across calls.
+var packedPool32, packedPool64 sync.Pool
+
+// getPacked returns a packed operand to pack into, or nil, which makes
+// the kernel.Pack functions allocate.
+func getPacked[T Float]() *kernel.PackedB[T] {
+	var z T
+	var pool *sync.Pool
+	switch any(z).(type) {
+	case float32:
+		pool = &packedPool32
+	case float64:
+		pool = &packedPool64
+	default:
+		return nil
+	}
+	pb, _ := pool.Get().(*kernel.PackedB[T])
+	return pb
+}
+
+// putPacked makes pb available to getPacked; the caller must not use it
+// afterwards.
+func putPacked[T Float](pb *kernel.PackedB[T]) {
+	if pb == nil {
+		return
+	}
+	var z T
+	switch any(z).(type) {
+	case float32:
+		packedPool32.Put(pb)
+	case float64:
+		packedPool64.Put(pb)
+	}
+}
 
 func getScratch[T Float]() *streamScratch[T] {
 	pool := scratchPoolFor[T]()
