@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-
-	"qkv/task"
 )
 
 // ErrNoPath reports that the goal cannot be reached from the start: the
@@ -204,27 +202,4 @@ func (s *Session) ReachTable() []ReachLayer {
 		out = append(out, layer)
 	}
 	return out
-}
-
-// SearchExample builds a model sized for ex and runs Search on it. The
-// model has one vertex id per id used by ex, and room for a path prefix
-// of up to V vertices.
-func SearchExample(ex *task.Example) (*Model, *Session, *Result, error) {
-	v := max(ex.Start, ex.Goal)
-	for _, e := range ex.Edges {
-		v = max(v, e.From, e.To)
-	}
-	for _, p := range ex.Path {
-		v = max(v, p)
-	}
-	m, err := New(v, 3*len(ex.Edges)+4+v)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	sess, err := m.NewSession(ex.Edges)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	res, err := sess.Search(ex.Start, ex.Goal)
-	return m, sess, res, err
 }
