@@ -53,10 +53,16 @@ func Diverging(limit float64) ColorScale {
 }
 
 // Sequential returns a pale-to-dark-red scale over [min, max]. When max is
-// not above min, the range is widened to [min, min+1].
+// not above min, the range is widened to [min, min+d] with d = max(1,
+// |min|·10⁻⁶), or to [min−d, min] where min+d would overflow.
 func Sequential(min, max float64) ColorScale {
 	if !(max > min) {
-		max = min + 1
+		d := math.Max(1, math.Abs(min)*1e-6)
+		if math.IsInf(min+d, 1) {
+			min, max = min-d, min
+		} else {
+			max = min + d
+		}
 	}
 	return ColorScale{Min: min, Max: max, Stops: sequentialStops}
 }
@@ -103,9 +109,7 @@ func (s ColorScale) At(v float64) color.NRGBA {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return MaskedColor
 	}
-	t := (v - s.Min) / (s.Max - s.Min)
-	t = math.Max(0, math.Min(1, t))
-	pos := t * float64(len(s.Stops)-1)
+	pos := s.fraction(v) * float64(len(s.Stops)-1)
 	i := int(pos)
 	if i >= len(s.Stops)-1 {
 		return s.Stops[len(s.Stops)-1]
@@ -114,6 +118,17 @@ func (s ColorScale) At(v float64) color.NRGBA {
 	a, b := s.Stops[i], s.Stops[i+1]
 	mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-f) + float64(y)*f)) }
 	return color.NRGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 0xff}
+}
+
+// fraction returns where v lies in [Min, Max], clamped to [0, 1]. It
+// halves the operands first, so that a range as wide as the float64
+// range does not overflow to Inf.
+func (s ColorScale) fraction(v float64) float64 {
+	t := (v/2 - s.Min/2) / (s.Max/2 - s.Min/2)
+	if math.IsNaN(t) {
+		return 0
+	}
+	return math.Max(0, math.Min(1, t))
 }
 
 // neutral returns the value that the scale shows as its palest colour.

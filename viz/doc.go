@@ -27,5 +27,20 @@
 // number of entries, and the memory used beyond the matrix itself stays
 // bounded.
 //
+// # Use
+//
+// A Heatmap is one labelled matrix; an AttentionFigure lays out S, A and Z
+// for each head in a grid; a LineChart plots series such as loss curves.
+// All three are Figures, and Render encodes a Figure as PNG (at PNGDPI),
+// SVG or PDF:
+//
+//	h := &viz.Heatmap{Values: weights, RowLabels: tokens, ColLabels: tokens}
+//	png, err := viz.Render(h, viz.PNG)
+//
+// WriteMatrix prints a matrix as a terminal table, and Report.WriteHTML
+// writes a page that embeds figures as inline SVG. Functions return errors
+// for invalid data (NaN values, label counts that do not match the matrix)
+// and never panic on it.
+//
 // Figures are drawn with gonum.org/v1/plot.
 package viz

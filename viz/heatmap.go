@@ -343,8 +343,10 @@ func drawColorBar(c draw.Canvas, scale ColorScale, sty text.Style) {
 	const steps = 256
 	img := image.NewNRGBA(image.Rect(0, 0, 1, steps))
 	for k := 0; k < steps; k++ {
-		v := scale.Max - (scale.Max-scale.Min)*float64(k)/float64(steps-1)
-		img.SetNRGBA(0, k, scale.At(v))
+		// Interpolate between the ends without forming Max−Min, which
+		// overflows for ranges near the float64 limits.
+		f := float64(k) / float64(steps-1)
+		img.SetNRGBA(0, k, scale.At(scale.Max*(1-f)+scale.Min*f))
 	}
 	left := c.Min.X + vg.Length(math.Min(float64(8*vg.Millimeter), float64(c.Size().X)/6))
 	width := vg.Length(math.Min(float64(4*vg.Millimeter), float64(c.Size().X)/5))
@@ -357,11 +359,11 @@ func drawColorBar(c draw.Canvas, scale ColorScale, sty text.Style) {
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
 	sty.Color = black
 	height := c.Max.Y - c.Min.Y
-	for _, t := range (plot.DefaultTicks{}).Ticks(scale.Min, scale.Max) {
+	for _, t := range (niceTicker{}).Ticks(scale.Min, scale.Max) {
 		if t.Label == "" || t.Value < scale.Min || t.Value > scale.Max {
 			continue
 		}
-		y := c.Min.Y + height*vg.Length((t.Value-scale.Min)/(scale.Max-scale.Min))
+		y := c.Min.Y + height*vg.Length(scale.fraction(t.Value))
 		c.StrokeLine2(line, rect.Max.X, y, rect.Max.X+2, y)
 		c.FillText(sty, vg.Point{X: rect.Max.X + 3, Y: y}, t.Label)
 	}

@@ -98,6 +98,8 @@ func (l *LineChart) Draw(c draw.Canvas) error {
 	p.Title.Text = l.Title
 	p.X.Label.Text = l.XLabel
 	p.Y.Label.Text = l.YLabel
+	p.X.Tick.Marker = niceTicker{}
+	p.Y.Tick.Marker = niceTicker{}
 	if l.LogX {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = logTicker{}

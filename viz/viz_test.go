@@ -375,3 +375,38 @@ func TestLineChartErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestNiceTicks(t *testing.T) {
+	cases := []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0, 1, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
+		{-4, 4, []string{"-4", "-2", "0", "2", "4"}},
+		{-0.948, 0.948, []string{"-0.5", "0", "0.5"}},
+		{2, 32, []string{"10", "20", "30"}},
+		{-math.MaxFloat64, math.MaxFloat64, []string{"-1e+308", "0", "1e+308"}},
+		{1, 1, nil},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, tk := range (niceTicker{}).Ticks(c.lo, c.hi) {
+			got = append(got, tk.Label)
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") || len(got) != len(c.want) {
+			t.Errorf("Ticks(%v, %v) = %v, want %v", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+func TestSequentialWidensEmptyRange(t *testing.T) {
+	for _, v := range []float64{0, -3, 1e20, math.MaxFloat64, -math.MaxFloat64} {
+		s := Sequential(v, v)
+		if !s.valid() {
+			t.Errorf("Sequential(%v, %v) = [%v, %v] is not a valid scale", v, v, s.Min, s.Max)
+		}
+		if v < s.Min || v > s.Max {
+			t.Errorf("Sequential(%v, %v) = [%v, %v] does not contain %v", v, v, s.Min, s.Max, v)
+		}
+	}
+}
