@@ -138,7 +138,8 @@ The model has 3 + ⌈log₂ V⌉ layers for V vertices: one block derives token
 roles, one loads the edges (reach 1 edge), ⌈log₂ V⌉ merge blocks double the
 reach (2, 4, 8, … edges), one reads out the answer. The picked vertex is the
 correct vertex whose reach set took in the goal at the earliest layer, ties
-going to the vertex that comes first in the input.`,
+going to the smaller vertex id. With --graph, vertex ids follow the order in
+which the vertices first appear in the file.`,
 		Example: `  qkv search --graph deps.txt --start qkv --goal golang.org/x/sys@v0.50.0
   go mod graph | qkv search --graph - --format gomod --start qkv --goal golang.org/x/term@v0.48.0
   qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8"
