@@ -29,10 +29,10 @@
 //
 // # Use
 //
-// A Heatmap is one labelled matrix; an AttentionFigure lays out S, A and Z
-// for each head in a grid; a LineChart plots series such as loss curves.
-// All three are Figures, and Render encodes a Figure as PNG (at PNGDPI),
-// SVG or PDF:
+// A Heatmap is one labelled matrix. An AttentionFigure lays out S, A and Z
+// for each head in a grid, and a LineChart plots series such as loss
+// curves. All three are Figures, and Render encodes a Figure as PNG (at
+// PNGDPI), SVG or PDF:
 //
 //	h := &viz.Heatmap{Values: weights, RowLabels: tokens, ColLabels: tokens}
 //	png, err := viz.Render(h, viz.PNG)

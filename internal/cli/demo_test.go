@@ -55,6 +55,7 @@ func TestDemoSharpWeights(t *testing.T) {
 	if strings.Join(c.Tokens, " ") != "the cat sat down" {
 		t.Fatalf("tokens = %v", c.Tokens)
 	}
+
 	e4 := math.Exp(4)
 	onTarget, offTarget := e4/(e4+3), 1/(e4+3)
 	if math.Abs(onTarget-0.9479) > printedTol || math.Abs(offTarget-0.0174) > printedTol {
@@ -71,6 +72,7 @@ func TestDemoSharpWeights(t *testing.T) {
 			}
 		}
 	}
+
 	for i, row := range c.Scores {
 		for j, s := range row {
 			want := 0.0
@@ -82,6 +84,7 @@ func TestDemoSharpWeights(t *testing.T) {
 			}
 		}
 	}
+
 	// Z = A·V with V = I, so Z equals A.
 	for i := range c.Output {
 		for j := range c.Output[i] {
@@ -90,6 +93,7 @@ func TestDemoSharpWeights(t *testing.T) {
 			}
 		}
 	}
+
 	if len(c.X) != 4 || len(c.WQ) != 4 || len(c.WK) != 4 || len(c.WV) != 4 || c.WK[2][2] != 8 {
 		t.Errorf("x, wq, wk, wv missing or wrong: W_K = %v", c.WK)
 	}
@@ -163,6 +167,7 @@ func TestDemoSharpPlot(t *testing.T) {
 	if img.Bounds().Dx() < 1000 || img.Bounds().Dy() < 400 {
 		t.Errorf("attention.png is %v px, want a three-panel figure at least 1000×400", img.Bounds().Size())
 	}
+
 	svg, err := os.ReadFile(filepath.Join(dir, "attention.svg"))
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +177,7 @@ func TestDemoSharpPlot(t *testing.T) {
 			t.Errorf("attention.svg lacks the text %s", tok)
 		}
 	}
+
 	if _, err := os.Stat(filepath.Join(dir, "attention.pdf")); err != nil {
 		t.Errorf("attention.pdf: %v", err)
 	}

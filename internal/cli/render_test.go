@@ -29,6 +29,7 @@ func TestAttendPlotAndHTML(t *testing.T) {
 	if !strings.Contains(out, "head 1") {
 		t.Errorf("attend no longer prints its tables with --plot")
 	}
+
 	svg, err := os.ReadFile(filepath.Join(figs, "attention.svg"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestAttendPlotAndHTML(t *testing.T) {
 			t.Errorf("attention.svg lacks %s", want)
 		}
 	}
+
 	outSVG, err := os.ReadFile(filepath.Join(figs, "output.svg"))
 	if err != nil {
 		t.Fatalf("two heads need a separate output figure: %v", err)
@@ -45,6 +47,7 @@ func TestAttendPlotAndHTML(t *testing.T) {
 	if !bytes.Contains(outSVG, []byte("concatenated heads")) {
 		t.Errorf("output.svg does not say the output is the concatenated heads")
 	}
+
 	page, err := os.ReadFile(html)
 	if err != nil {
 		t.Fatal(err)
