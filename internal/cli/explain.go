@@ -297,12 +297,16 @@ func explainSteps(c *attentionCase) []explainStep {
 // for the largest weight.
 const tieTol = 1e-12
 
+// maxTopKeys is the largest number of queries listed by topKeysText.
+const maxTopKeys = 64
+
 // topKeysText lists, for each query, the key with the largest weight, and
-// how many other keys tie with it.
+// how many other keys tie with it. It lists the first maxTopKeys queries
+// and says how many it left out.
 func topKeysText(c *attentionCase) string {
 	var b bytes.Buffer
 	w := tabwriter.NewWriter(&b, 0, 0, 1, ' ', 0)
-	for i, tok := range c.Tokens {
+	for i, tok := range c.Tokens[:min(len(c.Tokens), maxTopKeys)] {
 		row := c.Weights.Row(i)
 		best := 0
 		for j, v := range row {
@@ -323,6 +327,9 @@ func topKeysText(c *attentionCase) string {
 		fmt.Fprintf(w, "%s\t→ %s\t%5.1f %%%s\n", tok, c.Tokens[best], 100*row[best], note)
 	}
 	w.Flush()
+	if len(c.Tokens) > maxTopKeys {
+		fmt.Fprintf(&b, "(showing %d of %d queries)\n", maxTopKeys, len(c.Tokens))
+	}
 	return b.String()
 }
 

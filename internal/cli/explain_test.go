@@ -205,3 +205,32 @@ func TestExplainSelectsHead(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainLongInputIsShortened(t *testing.T) {
+	const n = 100
+	dir := t.TempDir()
+	x := make([]float64, n*2)
+	for i := 0; i < n; i++ {
+		x[2*i] = float64(i % 7)
+		x[2*i+1] = float64(i % 5)
+	}
+	writePlotNPY(t, dir, "x.npy", []int{n, 2}, x)
+	writePlotNPY(t, dir, "w.npy", []int{2, 2}, []float64{1, 0, 0, 1})
+	xPath, wPath := filepath.Join(dir, "x.npy"), filepath.Join(dir, "w.npy")
+	code, out, errOut := runCLI(t, "explain", "--x", xPath, "--wq", wPath, "--wk", wPath, "--wv", wPath)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("(showing %d of %d queries)", maxTopKeys, n),
+		fmt.Sprintf("(showing %d of %d rows and %d of %d columns)", maxPrintedSide, n, maxPrintedSide, n),
+		"Q·Kᵀ, S, A  [100×100]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "t99 ") {
+		t.Errorf("output lists token t99 although lists stop at %d", maxTopKeys)
+	}
+}
