@@ -75,3 +75,45 @@ func ExampleLineChart() {
 	fmt.Println(bytes.Contains(svg, []byte(">measured<")))
 	// Output: true
 }
+
+func ExampleAttentionFigure() {
+	tokens := []string{"the", "cat", "sat", "down"}
+	scores := tensor.MustFromRows([][]float64{
+		{0, 4, 0, 0},
+		{0, 0, 4, 0},
+		{0, 4, 0, 0},
+		{0, 0, 4, 0},
+	})
+	fig := &viz.AttentionFigure{
+		Title:  "sharp attention",
+		Tokens: tokens,
+		Heads:  []viz.HeadMatrices{{Scores: scores}},
+	}
+	svg, err := viz.Render(fig, viz.SVG)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(bytes.Contains(svg, []byte(">down<")), bytes.Contains(svg, []byte(">query (from)<")))
+	// Output: true true
+}
+
+func ExampleReport() {
+	weights := tensor.MustFromRows([][]float64{{0.25, 0.75}, {0.5, 0.5}})
+	scale := viz.WeightScale()
+	report := &viz.Report{
+		Title: "two tokens",
+		Sections: []viz.Section{{
+			Heading:  "Weights",
+			Matrices: []viz.MatrixTable{{Caption: "A", Values: weights, Scale: &scale}},
+			Figures:  []viz.Figure{&viz.Heatmap{Values: weights, Scale: &scale}},
+		}},
+	}
+	var page bytes.Buffer
+	if err := report.WriteHTML(&page); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(bytes.Contains(page.Bytes(), []byte("<svg")), bytes.Contains(page.Bytes(), []byte("0.7500")))
+	// Output: true true
+}

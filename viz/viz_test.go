@@ -410,3 +410,58 @@ func TestSequentialWidensEmptyRange(t *testing.T) {
 		}
 	}
 }
+
+func TestReportErrors(t *testing.T) {
+	nan := tensor.MustFromRows([][]float64{{math.NaN()}})
+	cases := []struct {
+		name    string
+		section Section
+		want    string
+	}{
+		{"nil matrix", Section{Matrices: []MatrixTable{{Caption: "A"}}}, `"A" has no values`},
+		{"row labels", Section{Matrices: []MatrixTable{{Caption: "A", Values: tensor.Identity[float64](2, 1), RowLabels: []string{"a"}}}}, "1 row labels for 2 rows"},
+		{"bad figure", Section{Figures: []Figure{&Heatmap{Values: nan}}}, "NaN"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			err := (&Report{Title: "r", Sections: []Section{c.section}}).WriteHTML(&b)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("WriteHTML error = %v, want one containing %q", err, c.want)
+			}
+			if b.Len() != 0 {
+				t.Errorf("WriteHTML wrote %d bytes despite the error", b.Len())
+			}
+		})
+	}
+}
+
+func TestReportEscapesText(t *testing.T) {
+	var b bytes.Buffer
+	r := &Report{Title: "<script>x</script>", Sections: []Section{{Heading: "a & b", Pre: "<b>"}}}
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "<script>") || strings.Contains(page, "<b>") {
+		t.Errorf("report does not escape its text:\n%s", page)
+	}
+	if !strings.Contains(page, "a &amp; b") {
+		t.Errorf("heading not escaped as a &amp; b")
+	}
+}
+
+func TestReportOmitsLargeTables(t *testing.T) {
+	var b bytes.Buffer
+	m := tensor.New[float64](100, 100)
+	r := &Report{Sections: []Section{{Matrices: []MatrixTable{{Caption: "A", Values: m}}}}}
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "<td"); n > 1 {
+		t.Errorf("a 100×100 table wrote %d cells, want it summarised", n)
+	}
+	if !strings.Contains(b.String(), "[100×100]") {
+		t.Errorf("the summarised table does not give its shape")
+	}
+}
