@@ -88,28 +88,48 @@ type benchResult struct {
 	GFLOPS        float64        `json:"gflops"`
 	FlopCount     string         `json:"flop_count"`
 	MaxRSSBytes   int64          `json:"max_rss_bytes"`
+
+	// CPUSeconds is the user plus system CPU time of the timed runs, and
+	// GFLOPSPerCPU the operations per CPU-second in units of 10^9. On a
+	// loaded machine, where threads wait for a core, this tracks the
+	// speed of the code more closely than GFLOPS.
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	GFLOPSPerCPU float64 `json:"gflops_per_cpu_second"`
 }
 
 // timeRuns calls run warmup+runs times, printing each timed run to
-// stderr, and returns the sorted times of the timed runs.
-func timeRuns(env *Env, b *benchRuns, run func() error) ([]float64, error) {
+// stderr, and returns the sorted times of the timed runs and the CPU time
+// they took.
+func timeRuns(env *Env, b *benchRuns, run func() error) ([]float64, float64, error) {
 	for i := 0; i < b.warmup; i++ {
 		if err := run(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
+	cpuStart := cpuSeconds()
 	times := make([]float64, 0, b.runs)
 	for i := 0; i < b.runs; i++ {
 		start := time.Now()
 		if err := run(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		sec := time.Since(start).Seconds()
 		times = append(times, sec)
 		fmt.Fprintf(env.Stderr, "run %d/%d: %.6f s\n", i+1, b.runs, sec)
 	}
+	cpu := cpuSeconds() - cpuStart
 	slices.Sort(times)
-	return times, nil
+	return times, cpu, nil
+}
+
+// cpuSeconds returns the user plus system CPU time of this process so far,
+// from getrusage, or 0 where it is unavailable.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // median returns the median of sorted values.
@@ -122,7 +142,7 @@ func median(sorted []float64) float64 {
 }
 
 // finish fills the timing fields of res and prints it.
-func (res *benchResult) finish(env *Env, b *benchRuns, times []float64) error {
+func (res *benchResult) finish(env *Env, b *benchRuns, times []float64, cpu float64) error {
 	res.DType = b.dtype
 	res.Threads = runtime.GOMAXPROCS(0)
 	res.KernelPath = kernel.Path()
@@ -131,6 +151,10 @@ func (res *benchResult) finish(env *Env, b *benchRuns, times []float64) error {
 	res.MinSeconds = times[0]
 	res.GFLOPS = res.Flops / res.MedianSeconds / 1e9
 	res.MaxRSSBytes = maxRSS()
+	res.CPUSeconds = cpu
+	if cpu > 0 {
+		res.GFLOPSPerCPU = res.Flops * float64(len(times)) / cpu / 1e9
+	}
 	if b.json {
 		enc := json.NewEncoder(env.Stdout)
 		return enc.Encode(res)
@@ -148,9 +172,11 @@ runs           %d
 median         %.6f s
 min            %.6f s
 GFLOP/s        %.2f (median; %s)
+CPU time       %.3f s over the timed runs: %.2f GFLOP per CPU-second
 max RSS        %.1f MiB
 `, res.Benchmark, shapeString(res.Shape), res.DType, res.Threads, res.KernelPath, res.Runs,
-		res.MedianSeconds, res.MinSeconds, res.GFLOPS, res.FlopCount, float64(res.MaxRSSBytes)/(1<<20))
+		res.MedianSeconds, res.MinSeconds, res.GFLOPS, res.FlopCount,
+		res.CPUSeconds, res.GFLOPSPerCPU, float64(res.MaxRSSBytes)/(1<<20))
 	return err
 }
 
@@ -237,17 +263,17 @@ The result includes the peak resident memory of the process (getrusage).`,
 				res.Flops *= 3
 				res.FlopCount = "12·n²·d per head: 4 forward, 8 backward"
 			}
-			var times []float64
-			var err error
-			if b.dtype == "float32" {
-				times, err = timeRuns(env, &b, attentionRun[float32](n, d, heads, backward, causal))
+			var run func() error
+			if b.dtype == "float64" {
+				run = attentionRun[float64](n, d, heads, backward, causal)
 			} else {
-				times, err = timeRuns(env, &b, attentionRun[float64](n, d, heads, backward, causal))
+				run = attentionRun[float32](n, d, heads, backward, causal)
 			}
+			times, cpu, err := timeRuns(env, &b, run)
 			if err != nil {
 				return err
 			}
-			return res.finish(env, &b, times)
+			return res.finish(env, &b, times, cpu)
 		},
 	}
 	b.addFlags(cmd)
@@ -323,17 +349,17 @@ of C over all threads, and counts 2·m·n·k floating-point operations.`,
 				Flops:     2 * float64(m) * float64(n) * float64(k),
 				FlopCount: "2·m·n·k",
 			}
-			var times []float64
-			var err error
-			if b.dtype == "float32" {
-				times, err = timeRuns(env, &b, gemmRun[float32](m, n, k))
+			var run func() error
+			if b.dtype == "float64" {
+				run = gemmRun[float64](m, n, k)
 			} else {
-				times, err = timeRuns(env, &b, gemmRun[float64](m, n, k))
+				run = gemmRun[float32](m, n, k)
 			}
+			times, cpu, err := timeRuns(env, &b, run)
 			if err != nil {
 				return err
 			}
-			return res.finish(env, &b, times)
+			return res.finish(env, &b, times, cpu)
 		},
 	}
 	b.addFlags(cmd)

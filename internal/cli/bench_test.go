@@ -29,6 +29,9 @@ func TestBenchAttentionJSON(t *testing.T) {
 			if res.Shape["n"] == 0 || res.Shape["d"] == 0 || res.Shape["heads"] == 0 {
 				t.Errorf("shape = %v, want n, d and heads", res.Shape)
 			}
+			if !(res.CPUSeconds > 0) || !(res.GFLOPSPerCPU > 0) {
+				t.Errorf("cpu_seconds = %v, gflops_per_cpu_second = %v; want both positive", res.CPUSeconds, res.GFLOPSPerCPU)
+			}
 			if res.MaxRSSBytes <= 0 {
 				t.Errorf("max_rss_bytes = %d, want positive", res.MaxRSSBytes)
 			}

@@ -10,7 +10,9 @@
 #
 # Environment: THREADS (default 2) sets GOMAXPROCS for qkv and
 # torch.set_num_threads for PyTorch; RUNS (default 5) the timed runs.
-# PyTorch comes from Debian's python3-torch via /usr/bin/python3.
+# PyTorch comes from Debian's python3-torch via /usr/bin/python3. Debian's
+# torch.matmul calls the system libblas.so.3: install libopenblas0-pthread
+# to compare with OpenBLAS rather than the reference BLAS.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -61,14 +63,16 @@ peak=$("$work/qkv" bench fma --seconds 2 --json | json_field gflops)
 
 rows=()
 add_row() { # label shape qkv-json torch-json
-	local q t
+	local q t qc tc
 	q=$(json_field gflops <<<"$3")
 	t=$(json_field gflops <<<"$4")
+	qc=$(json_field gflops_per_cpu_second <<<"$3")
+	tc=$(json_field gflops_per_cpu_second <<<"$4")
 	rows+=("$("$python" -c '
 import sys
-label, shape, q, t, peak = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
-print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:.0f} % |")
-' "$1" "$2" "$q" "$t" "$peak")")
+label, shape, q, t, qc, tc, peak = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:.0f} % | {qc:.1f} | {tc:.1f} | {qc / tc:.2f} |")
+' "$1" "$2" "$q" "$t" "$qc" "$tc" "$peak")")
 	echo "${rows[-1]}" >&2
 }
 
@@ -101,9 +105,16 @@ median of $runs runs after one warm-up, d = 64, float32, no mask.
 - $(go version | cut -d' ' -f3-4), qkv kernel path $("$work/qkv" bench gemm --m 8 --n 8 --k 8 --runs 1 --json 2>/dev/null | json_field kernel_path)
 - PyTorch $torch_version (Debian python3-torch)
 - Measured FMA peak (\`qkv bench fma\`, $threads threads): $(printf '%.1f' "$peak") GFLOP/s
+- BLAS behind torch.matmul: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
 
-| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv share of FMA peak |
-|---|---|---:|---:|---:|---:|
+GFLOP/s divide the operation count by the median wall time of a run.
+GFLOP per CPU-second divide it by the user plus system CPU time of the
+timed runs (getrusage): on a loaded machine, where threads wait for a
+core, it is the fairer measure of the code, though it also counts time
+that threads spend spinning or waiting for each other.
+
+| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv share of FMA peak | qkv GFLOP per CPU-s | PyTorch GFLOP per CPU-s | ratio per CPU-s |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
 <!-- compare:end -->
 MD

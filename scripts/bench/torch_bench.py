@@ -11,21 +11,29 @@ Used by compare.sh; run it with Debian's /usr/bin/python3 and python3-torch.
 import argparse
 import json
 import math
+import resource
 import statistics
 import time
 
 import torch
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def time_runs(fn, runs, warmup):
+    """Return the sorted wall times of the timed runs and their CPU time."""
     for _ in range(warmup):
         fn()
+    cpu_start = cpu_seconds()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return sorted(times)
+    return sorted(times), cpu_seconds() - cpu_start
 
 
 def attention_case(args, dtype):
@@ -100,7 +108,7 @@ def main():
     else:
         run, flops, count = gemm_case(args, dtype)
         shape = {"m": args.m, "n": args.n, "k": args.k}
-    times = time_runs(run, args.runs, args.warmup)
+    times, cpu = time_runs(run, args.runs, args.warmup)
     med = statistics.median(times)
     print(json.dumps({
         "benchmark": args.benchmark,
@@ -115,6 +123,8 @@ def main():
         "flops": flops,
         "gflops": flops / med / 1e9,
         "flop_count": count,
+        "cpu_seconds": cpu,
+        "gflops_per_cpu_second": flops * len(times) / cpu / 1e9 if cpu > 0 else 0,
     }))
 
 
