@@ -34,7 +34,8 @@ type Section struct {
 	PageBreak bool
 }
 
-// MatrixTable is a matrix shown as an HTML table with coloured cells.
+// MatrixTable is a matrix shown as an HTML table with coloured cells. A
+// matrix with more than 48 rows or 16 columns is shown by its shape only.
 type MatrixTable struct {
 	Caption              string
 	Values               *tensor.Matrix[float64]
@@ -46,10 +47,13 @@ type MatrixTable struct {
 	Precision int
 }
 
-// maxHTMLTableCells is the largest matrix written as a table. Larger ones
-// appear only with their shape and in the figures, because pages of
-// numbers would help no reader.
-const maxHTMLTableCells = 64 * 64
+// Limits on the matrices written as tables. Sixteen columns of four-decimal
+// numbers fill the width of an A4 page, and 48 rows most of its height.
+// Larger matrices appear only with their shape and in the figures.
+const (
+	maxHTMLTableCols = 16
+	maxHTMLTableRows = 48
+)
 
 type htmlCell struct {
 	Text  string
@@ -132,7 +136,7 @@ func (m MatrixTable) table() (htmlTable, error) {
 		return htmlTable{}, fmt.Errorf("viz: matrix table %q has no values", m.Caption)
 	}
 	t := htmlTable{Caption: m.Caption, Shape: v.Shape().String()}
-	if v.Rows*v.Cols > maxHTMLTableCells {
+	if v.Rows > maxHTMLTableRows || v.Cols > maxHTMLTableCols {
 		t.Omitted = true
 		return t, nil
 	}
@@ -216,7 +220,7 @@ figure svg { width: 100%; height: auto; display: block; }
 <table class="matrix">
 <caption>{{.Caption}} <span class="shape">{{.Shape}}</span></caption>
 {{- if .Omitted}}
-<tr><td>(too large to list; see the figures)</td></tr>
+<tr><td>(too large to list on a page; see the figures)</td></tr>
 {{- else}}
 <tr><th></th>{{range .ColLabels}}<th>{{.}}</th>{{end}}</tr>
 {{- range .Rows}}
