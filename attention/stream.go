@@ -11,15 +11,21 @@ import (
 	"qkv/tensor"
 )
 
-// Block sizes of the streaming forward. A work item is streamQueryRows
-// queries, and it walks the keys streamKeyCols at a time. Its scratch is
-// therefore one streamQueryRows×streamKeyCols block of scores (64 KiB in
-// float32) however long the sequence is. Both sizes are multiples of the
-// register tiles of package kernel.
+// Block sizes of the streaming forward. A work item is a block of at most
+// streamQueryRows queries, and it walks the keys streamKeyCols at a time.
+// Its scratch is therefore one block of scores of at most 128×256 (128 KiB
+// in float32) however long the sequence is. streamKeyCols is a multiple of
+// every register tile of package kernel.
 const (
-	streamQueryRows = 64
+	streamQueryRows = 128
 	streamKeyCols   = 256
 )
+
+// streamMinItems is the number of work items below which the query blocks
+// are halved (down to 32 rows), so that small problems still keep two
+// threads busy. The rows of a block do not interact, so the block size
+// changes no result.
+const streamMinItems = 8
 
 // streamMinWork is the multiply-add count of a whole call below which the
 // streaming forward runs on the calling goroutine: starting goroutines
@@ -31,12 +37,14 @@ type streamJob[T Float] struct {
 	p       problem
 	q, v    *tensor.Matrix[T] // Q [n_q×d_k], V [n_k×d_v]
 	mask    *Mask[T]
+	queryRows int // rows per block of queries
+
 	kPacked *kernel.PackedB[T] // Kᵀ [d_k×n_k], packed
 	vPacked *kernel.PackedB[T] // V [n_k×d_v], packed
 	out     *tensor.Matrix[T]  // Z [n_q×d_v]
 }
 
-func (j *streamJob[T]) blocks() int { return (j.p.nq + streamQueryRows - 1) / streamQueryRows }
+func (j *streamJob[T]) blocks() int { return (j.p.nq + j.queryRows - 1) / j.queryRows }
 
 // streamScratch is the per-goroutine working memory of one query block.
 type streamScratch[T Float] struct {
@@ -102,10 +110,27 @@ func attendStream[T Float](p problem, q, k, v *tensor.Matrix[T], mask *Mask[T], 
 // runStreamJobs packs each job's K and V, then runs every (job, query block)
 // pair. Nil jobs are skipped.
 func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
+	// The largest block size that still gives streamMinItems work items.
+	queryRows := streamQueryRows
+	for ; queryRows > 32; queryRows /= 2 {
+		blocks := 0
+		for _, j := range jobs {
+			if j != nil {
+				blocks += (j.p.nq + queryRows - 1) / queryRows
+			}
+		}
+		if blocks >= streamMinItems {
+			break
+		}
+	}
+
 	type item struct{ job, block int }
 	var items []item
 	work := 0
 	for i, j := range jobs {
+		if j != nil {
+			j.queryRows = queryRows
+		}
 		if j == nil || j.p.nq == 0 {
 			continue
 		}
@@ -155,15 +180,15 @@ func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 	parallel.For(len(items), 1, run)
 }
 
-// runBlock computes output rows [b·streamQueryRows, …) of the job with the
+// runBlock computes output rows [b·j.queryRows, …) of the job with the
 // online softmax: for each block of keys it updates the running maximum
 // m_i, the running sum l_i = Σ_j exp(s_ij − m_i) and the unnormalised
 // output o_i = Σ_j exp(s_ij − m_i)·v_j, rescaling l_i and o_i by
 // exp(m_old − m_new) whenever the maximum grows. Z = o_i / l_i at the end.
 func (j *streamJob[T]) runBlock(b int, ws *streamScratch[T]) {
 	p := j.p
-	lo := b * streamQueryRows
-	hi := min(lo+streamQueryRows, p.nq)
+	lo := b * j.queryRows
+	hi := min(lo+j.queryRows, p.nq)
 	rows := hi - lo
 	ws.size(rows, p.dk, p.dv)
 
