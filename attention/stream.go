@@ -34,9 +34,9 @@ const streamMinWork = 1 << 18
 
 // streamJob is one attention problem prepared for the streaming forward.
 type streamJob[T Float] struct {
-	p       problem
-	q, v    *tensor.Matrix[T] // Q [n_q×d_k], V [n_k×d_v]
-	mask    *Mask[T]
+	p         problem
+	q, v      *tensor.Matrix[T] // Q [n_q×d_k], V [n_k×d_v]
+	mask      *Mask[T]
 	queryRows int // rows per block of queries
 
 	kPacked *kernel.PackedB[T] // Kᵀ [d_k×n_k], packed
