@@ -30,6 +30,10 @@ type Section struct {
 	Pre      string
 	Matrices []MatrixTable
 	Figures  []Figure
+	// FiguresPerRow places up to this many figures side by side, each
+	// scaled to its share of the page width; 0 or 1 gives each figure the
+	// full width.
+	FiguresPerRow int
 	// PageBreak starts the section on a new page when printed.
 	PageBreak bool
 }
@@ -79,7 +83,9 @@ type htmlSection struct {
 	Pre        string
 	Tables     []htmlTable
 	Figures    []template.HTML
-	PageBreak  bool
+	// FigureStyle sets the width of each figure.
+	FigureStyle template.CSS
+	PageBreak   bool
 }
 
 // WriteHTML renders the report to w. It renders every figure before
@@ -92,6 +98,10 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}{Title: r.Title, Intro: r.Intro}
 	for _, s := range r.Sections {
 		hs := htmlSection{Heading: s.Heading, Paragraphs: s.Paragraphs, Pre: s.Pre, PageBreak: s.PageBreak}
+		if s.FiguresPerRow > 1 {
+			// Leave 1 % of the width per figure for the gaps between them.
+			hs.FigureStyle = template.CSS(fmt.Sprintf("width:%d%%", 100/s.FiguresPerRow-1))
+		}
 		for _, m := range s.Matrices {
 			t, err := m.table()
 			if err != nil {
@@ -194,6 +204,7 @@ table.matrix th { font-weight: normal; color: #444; padding: 0.15rem 0.4rem; }
 table.matrix td { padding: 0.15rem 0.5rem; text-align: right; border: 1px solid #fff; }
 figure { margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
+figure.part { display: inline-block; vertical-align: top; margin: 0.5rem 0; }
 .shape { color: #555; font-weight: normal; }
 @media print {
   @page { size: A4; margin: 14mm; }
@@ -229,7 +240,7 @@ figure svg { width: 100%; height: auto; display: block; }
 {{- end}}
 </table>
 {{- end}}
-{{range .Figures}}<figure>{{.}}</figure>
+{{$style := .FigureStyle}}{{range .Figures}}<figure{{if $style}} class="part" style="{{$style}}"{{end}}>{{.}}</figure>
 {{end}}
 </section>
 {{- end}}

@@ -71,5 +71,19 @@ func Render(f Figure, format Format) ([]byte, error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("viz: encode %s: %w", format, err)
 	}
+	if format == SVG {
+		return fixSVGImages(buf.Bytes()), nil
+	}
 	return buf.Bytes(), nil
+}
+
+// fixSVGImages corrects the <image> elements that vgsvg (gonum.org/v1/plot
+// v0.17.0) writes for rasters and colour bars. Without
+// preserveAspectRatio="none", SVG viewers keep the image's own aspect
+// ratio, so a 1×256 colour bar shrinks to a hairline and a raster of a
+// non-square matrix leaves part of its cell area empty. vgsvg also labels
+// the PNG data as image/jpg.
+func fixSVGImages(svg []byte) []byte {
+	svg = bytes.ReplaceAll(svg, []byte("<image "), []byte(`<image preserveAspectRatio="none" `))
+	return bytes.ReplaceAll(svg, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
 }

@@ -465,3 +465,18 @@ func TestReportOmitsLargeTables(t *testing.T) {
 		t.Errorf("the summarised table does not give its shape")
 	}
 }
+
+func TestSVGImagesFillTheirBox(t *testing.T) {
+	m := tensor.New[float64](200, 30) // more than maxVectorCells, so a raster
+	svg := string(mustRender(t, &Heatmap{Values: m}, SVG))
+	images := strings.Count(svg, "<image ")
+	if images < 2 { // the raster and the colour bar
+		t.Fatalf("SVG has %d <image> elements, want at least 2", images)
+	}
+	if n := strings.Count(svg, `<image preserveAspectRatio="none" `); n != images {
+		t.Errorf("%d of %d images keep their own aspect ratio", images-n, images)
+	}
+	if strings.Contains(svg, "image/jpg") {
+		t.Errorf("SVG labels PNG data as image/jpg")
+	}
+}

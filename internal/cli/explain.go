@@ -454,11 +454,18 @@ func caseReport(c *attentionCase) *viz.Report {
 		}
 		r.Sections = append(r.Sections, sec)
 	}
+	// The panels go in one at a time, two per row, because the three-panel
+	// figure would shrink to a third of the page width per panel.
+	var panels []viz.Figure
+	for _, p := range caseFigure(c).Panels(0) {
+		panels = append(panels, p)
+	}
 	r.Sections = append(r.Sections, viz.Section{
-		Heading:    "Figures",
-		Paragraphs: []string{"Scores S on a blue–white–red scale centred on 0 (red strong, blue weak), weights A from pale (0) to dark red (1), and output Z. Row 0 is at the top."},
-		Figures:    []viz.Figure{caseFigure(c)},
-		PageBreak:  true,
+		Heading:       "Figures",
+		Paragraphs:    []string{"Scores S on a blue–white–red scale centred on 0 (red strong, blue weak), weights A from pale (0) to dark red (1), and output Z. Row 0 is at the top."},
+		Figures:       panels,
+		FiguresPerRow: 2,
+		PageBreak:     true,
 	})
 	return r
 }
