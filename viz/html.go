@@ -210,6 +210,7 @@ figure.part { display: inline-block; vertical-align: top; margin: 0.5rem 0; }
   @page { size: A4; margin: 14mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
+  section { break-inside: avoid; page-break-inside: avoid; }
   section.break { break-before: page; page-break-before: always; }
   table.matrix, pre { break-inside: avoid; page-break-inside: avoid; }
   td { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
