@@ -480,3 +480,20 @@ func ExampleSession_Search() {
 	// next: 2
 	// path: [1 2 3 4]
 }
+
+func ExampleModel_Forward() {
+	// 1→2→3: after merge 1, the source token of the edge 1→2 reaches 3.
+	ex := &task.Example{Edges: edgeList(1, 2, 2, 3), Start: 1, Goal: 3, Path: []int{1}}
+	m, _ := New(3, 16)
+	tr, _ := m.Forward(ex)
+	row := tr.Blocks[firstMerge].Output.Row(1) // token 1: the "1" of "E 1 2"
+	for j, name := range m.Net.DimNames {
+		if strings.HasPrefix(name, "reach[") && row[j] > 0.5 {
+			fmt.Println(name)
+		}
+	}
+	// Output:
+	// reach[v1]
+	// reach[v2]
+	// reach[v3]
+}
