@@ -313,3 +313,20 @@ func (m *SearchModel[T]) Predict(tokens []int) ([]T, error) {
 	}
 	return m.Logits(tr.Final), nil
 }
+
+// EmbedContent returns the input rows [n×D] of the n non-PAD tokens of a
+// left-padded sequence, each with its position in the padded sequence, and
+// the mask for those rows. PAD keys are masked in every block, so the
+// model's outputs at these rows equal those of Embed's full sequence.
+func (m *SearchModel[T]) EmbedContent(tokens []int) (*tensor.Matrix[T], attention.Mask[T], error) {
+	lead, err := m.Config.checkTokens(tokens)
+	if err != nil {
+		return nil, attention.Mask[T]{}, err
+	}
+	n := len(tokens) - lead
+	x := tensor.New[T](n, m.Config.Width())
+	for i := 0; i < n; i++ {
+		m.embedRow(x.Row(i), tokens[lead+i], lead+i)
+	}
+	return x, attention.Mask[T]{Causal: m.Config.Causal}, nil
+}

@@ -117,6 +117,7 @@ type searchOptions struct {
 	reachAll  bool
 	plotDir   string
 	plots     renderFlags
+	model     string // checkpoint of a trained model; empty: the compiled model
 }
 
 func newSearchCmd(env *Env) *cobra.Command {
@@ -144,7 +145,8 @@ which the vertices first appear in the file.`,
   go mod graph | qkv search --graph - --format gomod --start qkv --goal golang.org/x/term@v0.48.0
   qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8"
   qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8" --json
-  qkv search --graph g.dot --start a --goal z --plot out/`,
+  qkv search --graph g.dot --start a --goal z --plot out/
+  qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8" --model runs/small/model.ckpt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSearch(env, &o)
@@ -160,6 +162,7 @@ which the vertices first appear in the file.`,
 	f.BoolVar(&o.reachAll, "reach-all", false, "print the reach of every vertex; by default graphs with more than 24 vertices get summary rows")
 	f.StringVar(&o.plotDir, "plot", "", "write per-layer attention heatmaps and the reach chart to `DIR` (created if missing)")
 	f.StringVar(&o.plots.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats` for --plot: png, svg, pdf")
+	f.StringVar(&o.model, "model", "", "answer with the trained model in this checkpoint (from qkv train) instead of the compiled one; it has no reach table")
 	return cmd
 }
 
@@ -263,7 +266,12 @@ func runSearch(env *Env, o *searchOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := newCompiledSearcher(q)
+	var s searcher
+	if o.model != "" {
+		s, err = newTrainedSearcher(o.model, q)
+	} else {
+		s, err = newCompiledSearcher(q)
+	}
 	if err != nil {
 		return err
 	}
