@@ -21,7 +21,8 @@ type CellText int
 
 const (
 	// CellTextAuto writes values when the matrix has at most
-	// MaxCellTextSize rows and columns.
+	// MaxCellTextSize rows and columns and the cells are large enough
+	// for text of 4 points or more.
 	CellTextAuto CellText = iota
 	// CellTextNever never writes values.
 	CellTextNever
