@@ -497,3 +497,37 @@ func ExampleModel_Forward() {
 	// reach[v2]
 	// reach[v3]
 }
+
+func TestAnswerLargeGraph(t *testing.T) {
+	if !*fullDifferential {
+		t.Skip("takes about 20 s of CPU time; run with -args -compiled.full")
+	}
+	const vertices, numEdges = 300, 1000
+	edges := randomGraph(vertices, numEdges, 2)
+	m, err := New(vertices, 3*numEdges+4+vertices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.NewSession(edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, layer := range s.ReachTable() {
+		for _, row := range layer.Rows {
+			if row.Decoded != row.True {
+				t.Fatalf("after %s vertex %d reaches %d vertices in the model and %d within %d edges", layer.Block, row.Vertex, row.Decoded, row.True, layer.Hops)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 200 {
+		c, g := 1+r.IntN(vertices), 1+r.IntN(vertices)
+		ans, err := s.Answer(c, g, []int{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := CorrectNext(vertices, edges, c, g); !slices.Equal(ans.Correct, want) {
+			t.Fatalf("current %d, goal %d: model scores %v, breadth-first search finds %v", c, g, ans.Correct, want)
+		}
+	}
+}
