@@ -58,24 +58,27 @@
 // # Masks and sessions
 //
 // The edge tokens attend to each other in both directions and never to
-// the query or the path; every later token attends to the edges, to the
+// the query or the path. Every later token attends to the edges, to the
 // tokens before it and to itself. So the edge tokens' states do not depend
-// on the query, and a Session computes them once per graph and then runs
-// each query's few tokens against them (as a decoder's key-value cache
-// does). Model.Forward runs the whole sequence through nn.Model.Forward
-// and is the reference the tests compare Session with. A Session also
-// stops the merge stage as soon as one merge block changes no edge
-// token's reach set, because the merge blocks share their weights and
-// would repeat the same step.
+// on the query, and a Session computes them once per graph. It then runs
+// each query's few tokens against them, as a decoder's key-value cache
+// does. Model.Forward runs the whole sequence through nn.Model.Forward
+// and is the reference the tests compare Session with.
+//
+// A Session also skips the remaining merge blocks once the decoded reach
+// sets are closed: when every set S(t) contains the sets of all tokens of
+// every vertex in S(t). A merge block would then change no set, and the
+// merge blocks share their weights.
 //
 // # Answers and iteration
 //
-// The readout scores every correct next vertex 1 and every other vertex 0;
-// a goal that cannot be reached gets no score at all, which Search reports
-// as "no path". Search picks the smallest scored vertex id not yet on the
-// path, appends it to the prefix and asks again. On graphs with cycles it
-// backtracks when all scored vertices are already on the path, so it
-// always ends, after at most V queries.
+// The readout scores every correct next vertex 1 and every other vertex 0.
+// A goal that cannot be reached gets no score at all, which Search reports
+// as "no path". Search picks the unvisited scored vertex whose reach set
+// took in the goal at the earliest merge block (ties to the smaller id),
+// appends it to the prefix and asks again. On graphs with cycles it
+// backtracks when all scored vertices are already visited, so it always
+// ends, after at most V queries (see Walk).
 //
 // # Limits
 //
