@@ -82,6 +82,7 @@
 //
 // # Limits
 //
-// New rejects more than MaxVertices vertex ids or MaxTokens tokens;
-// EstimateBytes gives the memory estimate behind those limits.
+// New rejects more than MaxVertices vertex ids, more than MaxTokens
+// tokens, and any size whose memory estimate (EstimateBytes) exceeds
+// MaxBytes, which binds first for large graphs.
 package compiled
