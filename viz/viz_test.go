@@ -480,3 +480,73 @@ func TestSVGImagesFillTheirBox(t *testing.T) {
 		t.Errorf("SVG labels PNG data as image/jpg")
 	}
 }
+
+// TestHeatmapSharpRowsPeakOnTargets draws the weights of the sharp
+// attention example, where row i puts 0.9479 on column target[i], and
+// finds each row's peak cell in the PNG: the peaks must appear top to
+// bottom in row order, each in its target's column.
+func TestHeatmapSharpRowsPeakOnTargets(t *testing.T) {
+	targets := []int{1, 2, 1, 2}
+	const peak, rest = 0.9479, 0.0174
+	m := tensor.New[float64](4, 4)
+	for i, target := range targets {
+		for j := range 4 {
+			m.Set(i, j, rest)
+		}
+		m.Set(i, target, peak)
+	}
+	scale := WeightScale()
+	h := &Heatmap{Values: m, Scale: &scale, CellText: CellTextNever}
+	img := decodePNG(t, mustRender(t, h, PNG))
+
+	// The peak cells span the heat area from the top row to the bottom
+	// row, so the first and last pixel rows with the peak colour bound it.
+	want := scale.At(peak)
+	heatRight := img.Bounds().Dx() - pixelsPerInch*9/10
+	isPeak := func(x, y int) bool {
+		return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA) == want
+	}
+	top, bottom := -1, -1
+	for y := 0; y < img.Bounds().Dy(); y++ {
+		for x := 0; x < heatRight; x++ {
+			if isPeak(x, y) {
+				if top < 0 {
+					top = y
+				}
+				bottom = y
+				break
+			}
+		}
+	}
+	if top < 0 {
+		t.Fatal("no pixel has the colour of the peak weight")
+	}
+
+	// Find the centre column of the peak pixels in the middle half of
+	// each row's band.
+	rowHeight := (bottom - top + 1) / len(targets)
+	var centres []float64
+	for i := range targets {
+		lo, hi := top+i*rowHeight, top+(i+1)*rowHeight
+		xSum, n := 0, 0
+		for y := lo + rowHeight/4; y < hi-rowHeight/4; y++ {
+			for x := 0; x < heatRight; x++ {
+				if isPeak(x, y) {
+					xSum += x
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("row %d has no peak-coloured pixel", i)
+		}
+		centres = append(centres, float64(xSum)/float64(n))
+	}
+	colWidth := math.Abs(centres[1] - centres[0]) // targets 1 and 2 are one column apart
+	for i, target := range targets {
+		offset := (centres[i] - centres[0]) / colWidth
+		if got, want := math.Round(offset)+float64(targets[0]), float64(target); got != want {
+			t.Errorf("row %d peaks in column %v, want %v (centre x = %.0f)", i, got, want, centres[i])
+		}
+	}
+}
