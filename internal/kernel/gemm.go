@@ -307,23 +307,28 @@ func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
 // columns: panel q holds, for each p, the nr elements B[pc+p][jc+q·nr+j],
 // zero past the last column.
 func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
+	// The output is written in order, reading the nr source rows of a
+	// panel side by side; they stay in the L1 cache.
+	var src [maxPanelWidth][]T
 	for q := 0; q*nr < nb; q++ {
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
-		for j := 0; j < nr; j++ {
-			if q*nr+j >= nb {
-				for p := 0; p < kb; p++ {
-					panel[p*nr+j] = 0
-				}
-				continue
-			}
+		cols := min(nr, nb-q*nr)
+		for j := 0; j < cols; j++ {
 			col := jc + q*nr + j
-			src := b[col*ldb+pc : col*ldb+pc+kb]
-			for p, v := range src {
-				panel[p*nr+j] = v
+			src[j] = b[col*ldb+pc : col*ldb+pc+kb]
+		}
+		for p := 0; p < kb; p++ {
+			out := panel[p*nr : p*nr+nr]
+			for j := 0; j < cols; j++ {
+				out[j] = src[j][p]
 			}
+			clear(out[cols:])
 		}
 	}
 }
+
+// maxPanelWidth bounds nr over all paths.
+const maxPanelWidth = 32
 
 // packB is packBT for row-major B: element (p, j) is b[p*ldb+j].
 func packB[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
