@@ -39,8 +39,8 @@
 //
 // WriteMatrix prints a matrix as a terminal table, and Report.WriteHTML
 // writes a page that embeds figures as inline SVG. Functions return errors
-// for invalid data (NaN values, label counts that do not match the matrix)
-// and never panic on it.
+// for invalid data, such as NaN values or label counts that do not match
+// the matrix, instead of panicking. A fuzz test checks this for Heatmap.
 //
 // Figures are drawn with gonum.org/v1/plot.
 package viz

@@ -482,8 +482,8 @@ func TestSVGImagesFillTheirBox(t *testing.T) {
 }
 
 // TestHeatmapSharpRowsPeakOnTargets draws the weights of the sharp
-// attention example, where row i puts 0.9479 on column target[i], and
-// finds each row's peak cell in the PNG: the peaks must appear top to
+// attention example, where row i puts 0.9479 on column target[i]. It
+// finds each row's peak cell in the PNG, and the peaks must appear top to
 // bottom in row order, each in its target's column.
 func TestHeatmapSharpRowsPeakOnTargets(t *testing.T) {
 	targets := []int{1, 2, 1, 2}

@@ -302,7 +302,7 @@ const maxTopKeys = 64
 
 // topKeysText lists, for each query, the key with the largest weight, and
 // how many other keys tie with it. It lists the first maxTopKeys queries
-// and says how many it left out.
+// and ends with a count of the queries it left out.
 func topKeysText(c *attentionCase) string {
 	var b bytes.Buffer
 	w := tabwriter.NewWriter(&b, 0, 0, 1, ' ', 0)
