@@ -59,7 +59,9 @@ fi
 
 json_field() { "$python" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
 
-peak=$("$work/qkv" bench fma --seconds 2 --json | json_field gflops)
+fma=$("$work/qkv" bench fma --seconds 2 --json)
+peak=$(json_field gflops <<<"$fma")
+peak_cpu=$(json_field gflops_per_cpu_second <<<"$fma")
 
 rows=()
 add_row() { # label shape qkv-json torch-json
@@ -70,9 +72,9 @@ add_row() { # label shape qkv-json torch-json
 	tc=$(json_field gflops_per_cpu_second <<<"$4")
 	rows+=("$("$python" -c '
 import sys
-label, shape, q, t, qc, tc, peak = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
-print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:.0f} % | {qc:.1f} | {tc:.1f} | {qc / tc:.2f} |")
-' "$1" "$2" "$q" "$t" "$qc" "$tc" "$peak")")
+label, shape, q, t, qc, tc, peak, peak_cpu = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:.0f} % | {qc:.1f} | {tc:.1f} | {qc / tc:.2f} | {100 * qc / peak_cpu:.0f} % |")
+' "$1" "$2" "$q" "$t" "$qc" "$tc" "$peak" "$peak_cpu")")
 	echo "${rows[-1]}" >&2
 }
 
@@ -104,7 +106,7 @@ median of $runs runs after one warm-up, d = 64, float32, no mask.
 - Machine: $cpu, $(nproc) CPUs; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)
 - $(go version | cut -d' ' -f3-4), qkv kernel path $("$work/qkv" bench gemm --m 8 --n 8 --k 8 --runs 1 --json 2>/dev/null | json_field kernel_path)
 - PyTorch $torch_version (Debian python3-torch)
-- Measured FMA peak (\`qkv bench fma\`, $threads threads): $(printf '%.1f' "$peak") GFLOP/s
+- Measured FMA peak (\`qkv bench fma\`, $threads threads): $(printf '%.1f' "$peak") GFLOP/s, $(printf '%.1f' "$peak_cpu") GFLOP per CPU-second
 - BLAS behind torch.matmul: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
 
 GFLOP/s divide the operation count by the median wall time of a run.
@@ -113,8 +115,8 @@ timed runs (getrusage): on a loaded machine, where threads wait for a
 core, it is the fairer measure of the code, though it also counts time
 that threads spend spinning or waiting for each other.
 
-| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv share of FMA peak | qkv GFLOP per CPU-s | PyTorch GFLOP per CPU-s | ratio per CPU-s |
-|---|---|---:|---:|---:|---:|---:|---:|---:|
+| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv share of FMA peak | qkv GFLOP per CPU-s | PyTorch GFLOP per CPU-s | ratio per CPU-s | qkv share of FMA peak per CPU-s |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
 <!-- compare:end -->
 MD
