@@ -39,10 +39,12 @@ per head, scores on a blue–white–red scale centred on 0, weights from pale
 It writes attention.<format> (S and A per head, and the output when there
 is one head) and, for several heads, output.<format>. A missing array is
 skipped with a note; at least scores.npy or weights.npy must exist.
-Tokens are labelled t0, t1, … unless --tokens names them.`,
+Tokens are labelled t0, t1, … unless --tokens names them. --html FILE also
+writes the matrices and figures as one printable page.`,
 		Example: `  qkv attend --x x.npy --wq wq.npy --wk wk.npy --wv wv.npy --out result/
   qkv plot --in result/
-  qkv plot --in result/ --out figs/ --tokens "the,cat,sat,down" --plot-format svg`,
+  qkv plot --in result/ --out figs/ --tokens "the,cat,sat,down" --plot-format svg
+  qkv plot --in result/ --html result/report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.in == "" {
@@ -64,6 +66,7 @@ Tokens are labelled t0, t1, … unless --tokens names them.`,
 	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `labels`, also used for the keys when n_q = n_k (default t0,t1,…)")
 	f.StringVar(&o.keyTokens, "key-tokens", "", "comma-separated key token `labels` when they differ from the queries")
 	f.StringVar(&o.render.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats`: png, svg, pdf")
+	f.StringVar(&o.render.htmlFile, "html", "", "also write a self-contained printable HTML report to `FILE`")
 	return cmd
 }
 
@@ -104,7 +107,15 @@ func runPlot(env *Env, o *plotOptions) error {
 	if out != nil {
 		figs = append(figs, namedFigure{"output", out})
 	}
-	return writeFigures(env, o.render.plotDir, o.render.formats, figs...)
+	if err := writeFigures(env, o.render.plotDir, o.render.formats, figs...); err != nil {
+		return err
+	}
+	if o.render.htmlFile == "" {
+		return nil
+	}
+	intro := fmt.Sprintf("Attention arrays read from %s.", o.in)
+	report := headsReport(fig.Title, intro, arrays.scores, arrays.weights, arrays.output, queries, keys, figs)
+	return writeReport(env, o.render.htmlFile, report)
 }
 
 // parseTokens splits a comma-separated label list and checks that it has

@@ -234,3 +234,22 @@ func FuzzPlotWeights(f *testing.F) {
 		}
 	})
 }
+
+func TestPlotHTML(t *testing.T) {
+	in := t.TempDir()
+	sharpArrays(t, in)
+	html := filepath.Join(t.TempDir(), "report.html")
+	code, _, errOut := runCLI(t, "plot", "--in", in, "--tokens", "the,cat,sat,down", "--html", html)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Head 0", "weights A = softmax(S)", "0.9479", "<svg", ">down<"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

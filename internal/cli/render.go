@@ -286,37 +286,50 @@ func writeAttendReport(env *Env, path string, run *attendRun, title string, figs
 		mask = p
 	}
 
+	intro := fmt.Sprintf("Scaled dot-product attention Z = softmax(Q·Kᵀ·scale)·V with scale = %.6g, computed in %s, mask %s.", run.Scale, run.In.DType, mask)
+	var scores, weights []*tensor.Matrix[float64]
+	for _, res := range run.Result.Heads {
+		scores = append(scores, res.Scores)
+		weights = append(weights, res.Weights)
+	}
+	report := headsReport(title, intro, scores, weights, run.Result.Output, queries, keys, figs)
+	report.Sections = append([]viz.Section{{Heading: "Inputs", Pre: strings.Join(files, "\n")}}, report.Sections...)
+	return writeReport(env, path, report)
+}
+
+// headsReport builds a report with each head's S and A, the output and
+// the figures. Any of scores, weights and output may be nil.
+func headsReport(title, intro string, scores, weights []*tensor.Matrix[float64], output *tensor.Matrix[float64], queries, keys []string, figs []namedFigure) *viz.Report {
 	report := &viz.Report{
 		Title: title,
-		Intro: []string{
-			fmt.Sprintf("Scaled dot-product attention Z = softmax(Q·Kᵀ·scale)·V with scale = %.6g, computed in %s, mask %s. Rows are queries (from), columns keys (to); masked scores are −∞ and drawn grey.", run.Scale, run.In.DType, mask),
-		},
-		Sections: []viz.Section{{Heading: "Inputs", Pre: strings.Join(files, "\n")}},
+		Intro: []string{intro + " Rows are queries (from), columns keys (to). Masked scores are −∞ and drawn grey."},
 	}
-	for h, res := range run.Result.Heads {
-		s := viz.DivergingFor(res.Scores.Data)
-		w := viz.WeightScale()
-		report.Sections = append(report.Sections, viz.Section{
-			Heading: fmt.Sprintf("Head %d", h),
-			Matrices: []viz.MatrixTable{
-				{Caption: "scores S", Values: res.Scores, RowLabels: queries, ColLabels: keys, Scale: &s},
-				{Caption: "weights A = softmax(S)", Values: res.Weights, RowLabels: queries, ColLabels: keys, Scale: &w},
-			},
-		})
+	for h := 0; h < max(len(scores), len(weights)); h++ {
+		sec := viz.Section{Heading: fmt.Sprintf("Head %d", h)}
+		if scores != nil {
+			s := viz.DivergingFor(scores[h].Data)
+			sec.Matrices = append(sec.Matrices, viz.MatrixTable{Caption: "scores S", Values: scores[h], RowLabels: queries, ColLabels: keys, Scale: &s})
+		}
+		if weights != nil {
+			w := viz.WeightScale()
+			sec.Matrices = append(sec.Matrices, viz.MatrixTable{Caption: "weights A = softmax(S)", Values: weights[h], RowLabels: queries, ColLabels: keys, Scale: &w})
+		}
+		report.Sections = append(report.Sections, sec)
 	}
 
-	out := run.Result.Output
-	outScale := viz.DivergingFor(out.Data)
-	report.Sections = append(report.Sections, viz.Section{
-		Heading:  "Output",
-		Matrices: []viz.MatrixTable{{Caption: "output", Values: out, RowLabels: queries, ColLabels: dimLabels(out.Cols), Scale: &outScale}},
-	})
+	if output != nil {
+		outScale := viz.DivergingFor(output.Data)
+		report.Sections = append(report.Sections, viz.Section{
+			Heading:  "Output",
+			Matrices: []viz.MatrixTable{{Caption: "output", Values: output, RowLabels: queries, ColLabels: dimLabels(output.Cols), Scale: &outScale}},
+		})
+	}
 	figures := viz.Section{Heading: "Figures", PageBreak: true}
 	for _, f := range figs {
 		figures.Figures = append(figures.Figures, f.fig)
 	}
 	report.Sections = append(report.Sections, figures)
-	return writeReport(env, path, report)
+	return report
 }
 
 // writeReport renders report and writes it to path atomically.
