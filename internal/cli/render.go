@@ -28,8 +28,8 @@ func (r *renderFlags) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.htmlFile, "html", "", "write a self-contained printable HTML report to `FILE`")
 }
 
-// validate parses the formats; it returns a usage error for an unknown
-// one.
+// validate parses --plot-format and returns a usage error for an unknown
+// format.
 func (r *renderFlags) validate() error {
 	r.formats = nil
 	seen := map[viz.Format]bool{}
