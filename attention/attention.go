@@ -241,8 +241,7 @@ func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *bloc
 	}
 
 	// Scores: S = Q·Kᵀ for this block of queries.
-	ops.q = kernel.PackA(rows, p.dk, q.Data[lo*p.dk:], p.dk, ops.q)
-	kernel.GemmPacked(ops.q, ops.k, 0, p.nk, s, p.nk)
+	kernel.GemmRowsPacked(rows, p.dk, q.Data[lo*p.dk:], p.dk, ops.k, 0, 0, p.nk, s, p.nk)
 
 	for r := 0; r < rows; r++ {
 		i := lo + r
@@ -257,12 +256,10 @@ func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *bloc
 	return nil
 }
 
-// blockOperands holds the packed operands of the materialising forward:
-// Kᵀ and V shared by all goroutines, the block of queries and the scores
-// owned by one.
+// blockOperands holds the packed operands of the materialising forward,
+// Kᵀ and V, shared by all goroutines, and the scores owned by one.
 type blockOperands[T Float] struct {
 	k, v    *kernel.PackedB[T]
-	q       *kernel.PackedA[T]
 	scratch []T // scores, then weights [queryBlock×n_k], when A is not kept
 }
 

@@ -39,7 +39,7 @@ type streamJob[T Float] struct {
 	mask      *Mask[T]
 	queryRows int // rows per block of queries
 
-	kPacked *kernel.PackedB[T] // Kᵀ [d_k×n_k], packed
+	kPacked *kernel.PackedB[T] // scale·Kᵀ [d_k×n_k], packed
 	vPacked *kernel.PackedB[T] // V [n_k×d_v], packed
 	out     *tensor.Matrix[T]  // Z [n_q×d_v]
 }
@@ -48,11 +48,9 @@ func (j *streamJob[T]) blocks() int { return (j.p.nq + j.queryRows - 1) / j.quer
 
 // streamScratch is the per-goroutine working memory of one query block.
 type streamScratch[T Float] struct {
-	qPacked *kernel.PackedA[T]
-	qs      []T // scaled queries [rows×d_k]
-	s       []T // scores, then weights [rows×streamKeyCols]
-	o       []T // unnormalised output [rows×d_v]
-	m, l    []T // running row maximum and row sum of exp(s − m)
+	s    []T // scores, then weights [rows×streamKeyCols]
+	o    []T // unnormalised output [rows×d_v]
+	m, l []T // running row maximum and row sum of exp(s − m)
 }
 
 // AttendMany computes Attend for several independent problems, such as
@@ -154,7 +152,7 @@ func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 
 	pack := func(i int) {
 		if j := jobs[i]; j != nil && j.p.nq > 0 {
-			j.kPacked = kernel.PackBT(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, getPacked[T]())
+			j.kPacked = kernel.PackBTScaled(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, T(j.p.scale), getPacked[T]())
 			j.vPacked = kernel.PackB(j.p.nk, j.p.dv, j.v.Data, j.p.dv, getPacked[T]())
 		}
 	}
@@ -190,14 +188,7 @@ func (j *streamJob[T]) runBlock(b int, ws *streamScratch[T]) {
 	lo := b * j.queryRows
 	hi := min(lo+j.queryRows, p.nq)
 	rows := hi - lo
-	ws.size(rows, p.dk, p.dv)
-
-	// Queries of the block, scaled once so that Q·Kᵀ is already S.
-	scale := T(p.scale)
-	for idx, x := range j.q.Data[lo*p.dk : hi*p.dk] {
-		ws.qs[idx] = x * scale
-	}
-	ws.qPacked = kernel.PackA(rows, p.dk, ws.qs, p.dk, ws.qPacked)
+	ws.size(rows, p.dv)
 
 	negInf := T(math.Inf(-1))
 	for r := 0; r < rows; r++ {
@@ -238,8 +229,8 @@ func (j *streamJob[T]) keyBlock(ws *streamScratch[T], lo, rows, k0, k1 int) {
 	cols := k1 - k0
 	ld := streamKeyCols
 
-	// Scores S = (scale·Q)·Kᵀ for this block of keys.
-	kernel.GemmPacked(ws.qPacked, j.kPacked, k0, k1, ws.s, ld)
+	// Scores S = Q·(scale·K)ᵀ for this block of keys.
+	kernel.GemmRowsPacked(rows, p.dk, j.q.Data[lo*p.dk:], p.dk, j.kPacked, 0, k0, k1, ws.s, ld)
 
 	negInf := T(math.Inf(-1))
 	for r := 0; r < rows; r++ {
@@ -345,14 +336,13 @@ func streamSafe[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) bool 
 }
 
 // size makes the scratch fit a block of rows queries.
-func (ws *streamScratch[T]) size(rows, dk, dv int) {
+func (ws *streamScratch[T]) size(rows, dv int) {
 	grow := func(s []T, n int) []T {
 		if cap(s) < n {
 			return make([]T, n)
 		}
 		return s[:n]
 	}
-	ws.qs = grow(ws.qs, rows*dk)
 	ws.s = grow(ws.s, rows*streamKeyCols)
 	ws.o = grow(ws.o, rows*dv)
 	ws.m = grow(ws.m, rows)

@@ -47,6 +47,12 @@ func PackA[T Float](m, k int, a []T, lda int, dst *PackedA[T]) *PackedA[T] {
 // dst, reusing its storage when large enough, and returns dst (a new
 // PackedB if dst is nil). With b = K [n_k×d_k] this is Kᵀ ready for Q·Kᵀ.
 func PackBT[T Float](n, k int, b []T, ldb int, dst *PackedB[T]) *PackedB[T] {
+	return PackBTScaled(n, k, b, ldb, 1, dst)
+}
+
+// PackBTScaled is PackBT for B = scale·bᵀ: each element is multiplied by
+// scale (one rounding) as it is packed.
+func PackBTScaled[T Float](n, k int, b []T, ldb int, scale T, dst *PackedB[T]) *PackedB[T] {
 	checkOperand("PackBT", "b", n, k, ldb, len(b))
 	ar := archFor[T]()
 	if dst == nil {
@@ -59,6 +65,11 @@ func PackBT[T Float](n, k int, b []T, ldb int, dst *PackedB[T]) *PackedB[T] {
 	dst.K, dst.N, dst.nr, dst.data = k, n, ar.nr, dst.data[:size]
 	if k > 0 {
 		packBT(b, ldb, 0, 0, n, k, ar.nr, dst.data)
+		if scale != 1 {
+			for i := range dst.data {
+				dst.data[i] *= scale
+			}
+		}
 	}
 	return dst
 }
@@ -134,18 +145,45 @@ func PackB[T Float](k, n int, b []T, ldb int, dst *PackedB[T]) *PackedB[T] {
 // exactly as by GemmNNAcc. It panics if b was packed on another path, the
 // row range is outside b or a slice is too short.
 func GemmRowsPackedAcc[T Float](m, k int, a []T, lda int, b *PackedB[T], p0 int, c []T, ldc int) {
+	gemmRowsPacked("GemmRowsPackedAcc", m, k, a, lda, b, p0, 0, b.N, c, ldc, true)
+}
+
+// GemmRowsPacked overwrites the m×(j1−j0) matrix c with
+// a·b[p0:p0+k, j0:j1], for the row-major m×k matrix a (leading dimension
+// lda), where j0 is a multiple of PanelWidth. Each element is computed
+// exactly as by GemmNN. It panics if b was packed on another path, a range
+// is outside b or a slice is too short.
+func GemmRowsPacked[T Float](m, k int, a []T, lda int, b *PackedB[T], p0, j0, j1 int, c []T, ldc int) {
+	gemmRowsPacked("GemmRowsPacked", m, k, a, lda, b, p0, j0, j1, c, ldc, false)
+}
+
+func gemmRowsPacked[T Float](routine string, m, k int, a []T, lda int, b *PackedB[T], p0, j0, j1 int, c []T, ldc int, accumulate bool) {
 	ar := archFor[T]()
 	switch {
 	case b.nr != ar.nr:
-		panic(fmt.Sprintf("kernel: GemmRowsPackedAcc: b packed for panels of %d columns, active path uses %d", b.nr, ar.nr))
+		panic(fmt.Sprintf("kernel: %s: b packed for panels of %d columns, active path uses %d", routine, b.nr, ar.nr))
 	case p0 < 0 || k < 0 || p0+k > b.K:
-		panic(fmt.Sprintf("kernel: GemmRowsPackedAcc: rows [%d, %d) outside b's %d rows", p0, p0+k, b.K))
+		panic(fmt.Sprintf("kernel: %s: rows [%d, %d) outside b's %d rows", routine, p0, p0+k, b.K))
+	case j0 < 0 || j1 > b.N || j0 > j1 || j0%ar.nr != 0:
+		panic(fmt.Sprintf("kernel: %s: column range [%d, %d) invalid for %d columns in panels of %d", routine, j0, j1, b.N, ar.nr))
 	}
-	n := b.N
-	checkOperand("GemmRowsPackedAcc", "a", m, k, lda, len(a))
-	checkOperand("GemmRowsPackedAcc", "c", m, n, ldc, len(c))
-	if m == 0 || n == 0 || k == 0 {
+	n := j1 - j0
+	checkOperand(routine, "a", m, k, lda, len(a))
+	checkOperand(routine, "c", m, n, ldc, len(c))
+	if m == 0 || n == 0 {
 		return
+	}
+	if k == 0 {
+		if !accumulate {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	acc := 0
+	if accumulate {
+		acc = 1
 	}
 	mr, nr := ar.mr, ar.nr
 	var tile [32 * 32]T
@@ -158,7 +196,7 @@ func GemmRowsPackedAcc[T Float](m, k int, a []T, lda int, b *PackedB[T], p0 int,
 	}
 	for jr := 0; jr < n; jr += nr {
 		nrr := min(nr, n-jr)
-		bp := &b.data[(jr/nr)*b.K*nr+p0*nr]
+		bp := &b.data[((j0+jr)/nr)*b.K*nr+p0*nr]
 		for ir := 0; ir < m; ir += mr {
 			mrr := min(mr, m-ir)
 			aPtr, ldap := (*T)(nil), k
@@ -169,13 +207,15 @@ func GemmRowsPackedAcc[T Float](m, k int, a []T, lda int, b *PackedB[T], p0 int,
 			}
 			ci := ir*ldc + jr
 			if mrr == mr && nrr == nr {
-				ar.rows(k, aPtr, ldap, bp, nr, &c[ci], ldc, 1)
+				ar.rows(k, aPtr, ldap, bp, nr, &c[ci], ldc, acc)
 				continue
 			}
-			for i := 0; i < mrr; i++ {
-				copy(tile[i*nr:i*nr+nrr], c[ci+i*ldc:ci+i*ldc+nrr])
+			if accumulate {
+				for i := 0; i < mrr; i++ {
+					copy(tile[i*nr:i*nr+nrr], c[ci+i*ldc:ci+i*ldc+nrr])
+				}
 			}
-			ar.rows(k, aPtr, ldap, bp, nr, &tile[0], nr, 1)
+			ar.rows(k, aPtr, ldap, bp, nr, &tile[0], nr, acc)
 			for i := 0; i < mrr; i++ {
 				copy(c[ci+i*ldc:ci+i*ldc+nrr], tile[i*nr:i*nr+nrr])
 			}

@@ -90,3 +90,45 @@ func rowsPackedMatches[T Float](t *testing.T, m, n, k, p0 int) {
 		}
 	}
 }
+
+// TestGemmRowsPackedMatchesGemmNT checks the overwriting form with column
+// ranges and a scaled packed Bᵀ against GemmNT of scaled inputs.
+func TestGemmRowsPackedMatchesGemmNT(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		for _, s := range [][3]int{{1, 1, 1}, {7, 33, 5}, {17, 65, 64}, {64, 256, 64}} {
+			t.Run(fmt.Sprintf("m=%d,n=%d,k=%d", s[0], s[1], s[2]), func(t *testing.T) {
+				rowsPackedRanges[float32](t, s[0], s[1], s[2])
+				rowsPackedRanges[float64](t, s[0], s[1], s[2])
+			})
+		}
+	})
+}
+
+func rowsPackedRanges[T Float](t *testing.T, m, n, k int) {
+	rng := rand.New(rand.NewPCG(uint64(n), uint64(k)))
+	a := newGuarded[T](rng, m, k, 1)
+	b := newGuarded[T](rng, n, k, 2)
+	const scale = 0.125 // a power of two: scaling is exact
+	scaled := b.clone()
+	for i := range scaled.data {
+		scaled.data[i] *= scale
+	}
+	want := make([]T, m*n)
+	GemmNT(m, n, k, a.data, a.ld, scaled.data, scaled.ld, want, n)
+
+	pb := PackBTScaled(n, k, b.data, b.ld, scale, nil)
+	nr := PanelWidth[T]()
+	for j0 := 0; j0 < n; j0 += nr {
+		j1 := min(j0+nr+5, n)
+		c := newGuarded[T](rng, m, j1-j0, 3)
+		GemmRowsPacked(m, k, a.data, a.ld, pb, 0, j0, j1, c.data, c.ld)
+		c.checkGuards(t, "c")
+		for i := 0; i < m; i++ {
+			for j := j0; j < j1; j++ {
+				if got := c.at(i, j-j0); got != want[i*n+j] {
+					t.Fatalf("[%d, %d): c[%d][%d] = %v, want %v", j0, j1, i, j, got, want[i*n+j])
+				}
+			}
+		}
+	}
+}
