@@ -25,10 +25,10 @@
 // # Search model
 //
 // SearchModel is the graph-search transformer of Saparov et al.,
-// "Transformers Struggle to Learn to Search" (ICLR 2025), built on Model:
-// the input row of token t at position i is [onehot(t); 0^hidden;
-// onehot(i)], so D = vocab + hidden + N (190 for N = 128, hidden 16);
-// every block has LayerNorms, one or more heads and a D×D×D ReLU MLP; the
+// "Transformers Struggle to Learn to Search" (ICLR 2025), built on Model.
+// The input row of token t at position i is [onehot(t); 0^hidden;
+// onehot(i)], so D = vocab + hidden + N (190 for N = 128, hidden 16).
+// Every block has LayerNorms, one or more heads and a D×D×D ReLU MLP. The
 // logits are the first vocab coordinates of the final LayerNorm's output
 // at the last position. PAD keys are masked exactly, not by a large
 // negative score. All parameters live in one flat vector (ParamSpecs gives

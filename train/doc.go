@@ -14,8 +14,9 @@
 //
 // # Optimizers
 //
-// SignMomentum is the rule the paper's runs used (their SophiaG optimizer
-// never updated its Hessian estimate):
+// SignMomentum is the update that the training code of Saparov et al.
+// (ICLR 2025) performs: it builds a SophiaG optimizer but never updates its
+// Hessian estimate, and with a zero estimate SophiaG reduces to
 //
 //	θ ← θ·(1 − lr·wd)
 //	m ← β·m + (1−β)·g
