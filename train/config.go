@@ -21,7 +21,7 @@ type Config struct {
 	Optimizer OptimizerConfig `json:"optimizer"`
 	Schedule  Schedule        `json:"schedule"`
 	Seed      uint64          `json:"seed"`
-	// Shards is the number of pieces each batch is cut into; their
+	// Shards is the number of pieces each batch is cut into. Their
 	// gradients are summed in a fixed order, so the result does not
 	// depend on the thread count. More shards than threads balance load.
 	Shards int `json:"shards"`
@@ -81,7 +81,8 @@ func maxTestLookahead(m nn.SearchConfig) int { return (m.MaxVertex() - 1) / 2 }
 //     within an hour on two cores.
 //   - paper: N = 128, 6 layers, hidden 16 (D = 190), batch 256, the
 //     sign-momentum rule with lr 1e−5 and weight decay 0.1, balanced
-//     with L_max = 20, as in the paper's headline runs.
+//     with L_max = 20: the headline configuration of Saparov et al.,
+//     "Transformers Struggle to Learn to Search" (ICLR 2025).
 func Preset(name string) (Config, error) {
 	switch name {
 	case "cpu-small":

@@ -12,10 +12,10 @@ import (
 type OptimizerKind int
 
 const (
-	// SignMomentum is the rule the paper's runs actually used: their
-	// SophiaG optimizer never updated its Hessian estimate, which reduces
-	// it to decoupled weight decay plus a step of lr along the sign of
-	// the momentum.
+	// SignMomentum is decoupled weight decay plus a step of lr along the
+	// sign of the momentum. The training code of Saparov et al. (ICLR
+	// 2025) builds a SophiaG optimizer but never updates its Hessian
+	// estimate, which reduces SophiaG to this rule.
 	SignMomentum OptimizerKind = iota
 	// AdamW is Adam with decoupled weight decay (Loshchilov and Hutter),
 	// with PyTorch's bias correction.
