@@ -270,6 +270,52 @@ func TestSessionMatchesForward(t *testing.T) {
 	}
 }
 
+func TestSessionQuerySequence(t *testing.T) {
+	// One session answers a sequence of queries whose path prefixes grow,
+	// shrink and change goal, as Walk asks them, so each query reuses a
+	// different number of the previous query's rows. Every answer must
+	// equal a full Forward of the same input.
+	r := rand.New(rand.NewPCG(11, 12))
+	for trial := 0; trial < 20; trial++ {
+		v := 3 + r.IntN(8)
+		edges := make([]task.Edge, 2*v)
+		for i := range edges {
+			edges[i] = task.Edge{From: 1 + r.IntN(v), To: 1 + r.IntN(v)}
+		}
+		m, err := New(v, 3*len(edges)+4+v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.NewSession(edges)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adj := adjacency(v, edges)
+		start, goal := 1+r.IntN(v), 1+r.IntN(v)
+		walk := randomWalkPrefix(r, adj, start, v-1)
+		for step := 0; step < 12; step++ {
+			if r.IntN(4) == 0 {
+				goal = 1 + r.IntN(v)
+			}
+			path := walk[:1+r.IntN(len(walk))]
+			ans, err := s.Answer(start, goal, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := m.Forward(&task.Example{Edges: edges, Start: start, Goal: goal, Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := tr.Final.Row(tr.Final.Rows - 1)[m.lay.next : m.lay.next+v]
+			for i := range last {
+				if d := math.Abs(last[i] - ans.Scores[i]); d > sessionTolerance {
+					t.Fatalf("edges %s, query %d (path %v, goal %d): next[v%d] is %v in Forward and %v in Session", formatEdges(edges), step, path, goal, i+1, last[i], ans.Scores[i])
+				}
+			}
+		}
+	}
+}
+
 func TestReachTableMatchesBFS(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for trial := 0; trial < 40; trial++ {

@@ -46,12 +46,13 @@ func withRoom(m *tensor.Matrix[float64], extra int) *tensor.Matrix[float64] {
 	return &tensor.Matrix[float64]{Rows: m.Rows, Cols: m.Cols, Data: buf[:len(m.Data)]}
 }
 
-// appendRows returns the matrix of base's rows followed by the rows of
-// more, written into base's spare capacity; base itself is unchanged.
-func appendRows(base, more *tensor.Matrix[float64]) *tensor.Matrix[float64] {
-	n := base.Rows + more.Rows
+// appendRows returns the matrix of base's rows, the kept rows that follow
+// them in base's spare capacity, and the rows of more, which it writes
+// after the kept ones. base itself is unchanged.
+func appendRows(base *tensor.Matrix[float64], kept int, more *tensor.Matrix[float64]) *tensor.Matrix[float64] {
+	n := base.Rows + kept + more.Rows
 	data := base.Data[:n*base.Cols]
-	copy(data[len(base.Data):], more.Data)
+	copy(data[(base.Rows+kept)*base.Cols:], more.Data)
 	return &tensor.Matrix[float64]{Rows: n, Cols: base.Cols, Data: data}
 }
 
@@ -78,6 +79,11 @@ type Session struct {
 	// fixedPoint reports that the reach sets were closed, so that the
 	// remaining merge blocks were skipped.
 	fixedPoint bool
+	// cachedTail lists the query tokens whose keys and values the kv
+	// buffers hold after the edge tokens, from the last query. A query
+	// that starts with the same tokens reuses them: query tokens attend
+	// causally, so a token's state depends only on the tokens before it.
+	cachedTail []token
 }
 
 // NewSession runs the edge tokens of a graph through the model.
@@ -144,17 +150,28 @@ func (s *Session) SkippedMerges() int { return s.m.Layers() - len(s.plan) }
 // plan and returns the residual stream of each block output [t×D], the
 // last one being the final state, together with each block's attention
 // weights per head [t×(prefix+t)].
-func (s *Session) run(start, goal int, path []int) ([]*tensor.Matrix[float64], [][]*tensor.Matrix[float64], error) {
+func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix[float64], [][]*tensor.Matrix[float64], error) {
 	m := s.m
 	if err := m.checkQuery(s.edges, start, goal, path); err != nil {
 		return nil, nil, err
 	}
 	tail := queryTokens(start, goal, path)
-	x := m.embed(tail, s.prefix)
+
+	// Reuse the rows of the longest common start with the last query, but
+	// always compute the last token.
+	kept := 0
+	if reuse {
+		for kept < len(s.cachedTail) && kept < len(tail)-1 && s.cachedTail[kept] == tail[kept] {
+			kept++
+		}
+	}
+	s.cachedTail = nil // the buffers change below; restored on success
+
+	x := m.embed(tail[kept:], s.prefix+kept)
 	var outs []*tensor.Matrix[float64]
 	var weights [][]*tensor.Matrix[float64]
 	for i, b := range s.plan {
-		out, w, err := extend(&m.Net.Blocks[b], x, s.kv[i])
+		out, w, err := extend(&m.Net.Blocks[b], x, s.kv[i], kept)
 		if err != nil {
 			return nil, nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
 		}
@@ -162,7 +179,24 @@ func (s *Session) run(start, goal int, path []int) ([]*tensor.Matrix[float64], [
 		weights = append(weights, w)
 		x = out
 	}
+	s.cachedTail = tail
 	return outs, weights, nil
+}
+
+// QueryWeights runs the query and returns, for each block that runs, its
+// name and the attention weights of the query's tokens "Q s g P path…"
+// per head [t×(3·edges+t)]. It shows the attention of large inputs,
+// whose full n×n matrices Forward would not keep.
+func (s *Session) QueryWeights(start, goal int, path []int) ([]string, [][]*tensor.Matrix[float64], error) {
+	_, weights, err := s.run(start, goal, path, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(s.plan))
+	for i, b := range s.plan {
+		names[i] = s.m.LayerName(b)
+	}
+	return names, weights, nil
 }
 
 // Answer runs the query on the session's graph and returns the scores of
@@ -170,7 +204,7 @@ func (s *Session) run(start, goal int, path []int) ([]*tensor.Matrix[float64], [
 // last token, 1 for every child of the current vertex from which the goal
 // is reachable and 0 for every other vertex.
 func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
-	outs, _, err := s.run(start, goal, path)
+	outs, _, err := s.run(start, goal, path, true)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -181,12 +215,15 @@ func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
 	return newAnswer(scores)
 }
 
-// extend runs block b on new tokens x [t×D] that come after the cached
-// tokens whose keys and values are kv, and returns the new tokens' output
-// [t×D] and attention weights per head. The new tokens attend to every
-// cached token and causally to each other, so this computes the last t
-// rows of Block.Forward under prefixMask.
-func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
+// extend runs block b on new tokens x [t×D] that come after the edge
+// tokens, whose keys and values are kv, and after the first kept query
+// tokens, whose keys and values follow them in kv's buffers. It returns
+// the new tokens' output [t×D] and attention weights per head
+// [t×(edges+kept+t)], and stores the new tokens' keys and values after the
+// kept ones. The new tokens attend to every earlier token and causally to
+// each other, so this computes the last t rows of Block.Forward under
+// prefixMask.
+func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV, kept int) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
 	a := x
 	if b.LN1 != nil {
 		a = b.LN1.Forward(x)
@@ -204,8 +241,8 @@ func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV) (*tens
 	for h := range heads {
 		heads[h] = attention.Projections[float64]{
 			Q: columns(q, h*dq, (h+1)*dq),
-			K: appendRows(kv[h].k, mine[h].k),
-			V: appendRows(kv[h].v, mine[h].v),
+			K: appendRows(kv[h].k, kept, mine[h].k),
+			V: appendRows(kv[h].v, kept, mine[h].v),
 		}
 	}
 	scale := b.Attn.Scale
