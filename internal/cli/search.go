@@ -515,8 +515,9 @@ func printAligned(w io.Writer, header []string, rows [][]string) {
 	}
 }
 
-// maxPlotTokens is the longest sequence whose attention heatmaps --plot
-// draws: beyond it a label per token no longer fits on the axis.
+// maxPlotTokens is the longest sequence whose full attention heatmaps
+// --plot draws: beyond it a label per token no longer fits on the axis,
+// and only the rows of the query tokens are drawn.
 const maxPlotTokens = 400
 
 // tokenLabels names every token of the sequence for the plots: "E u→v"
@@ -547,6 +548,12 @@ func writeSearchPlots(env *Env, o *searchOptions, s searcher, q *searchQuery, ou
 			fig, _ := headFigures(title, nil, b.Weights, nil, "", false, labels, labels)
 			figs = append(figs, namedFigure{fmt.Sprintf("layer%02d-%s", i+1, strings.ReplaceAll(s.LayerName(i), " ", "")), fig})
 		}
+	} else if qw, ok := s.(queryWeighter); ok {
+		queryFigs, err := qw.queryFigures(q, labels)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, queryFigs...)
 	} else {
 		fmt.Fprintf(env.Stderr, "qkv: the sequence has %d tokens; attention heatmaps are drawn for at most %d, so only the reach chart is written\n", len(labels), maxPlotTokens)
 	}
@@ -557,6 +564,30 @@ func writeSearchPlots(env *Env, o *searchOptions, s searcher, q *searchQuery, ou
 		return fmt.Errorf("nothing to plot: the model has no reach table and the sequence is longer than %d tokens", maxPlotTokens)
 	}
 	return writeFigures(env, o.plotDir, o.plots.formats, figs...)
+}
+
+// queryWeighter is a searcher that can show the attention of the query's
+// own tokens on inputs too long for a full trace.
+type queryWeighter interface {
+	queryFigures(q *searchQuery, labels []string) ([]namedFigure, error)
+}
+
+// queryFigures draws, per block that runs, the attention of the tokens
+// "Q s g P path…" (rows) to every token (columns).
+func (c *compiledSearcher) queryFigures(q *searchQuery, labels []string) ([]namedFigure, error) {
+	ex := &q.Example
+	names, weights, err := c.session.QueryWeights(ex.Start, ex.Goal, ex.Path)
+	if err != nil {
+		return nil, err
+	}
+	rows := labels[3*len(ex.Edges):]
+	var figs []namedFigure
+	for i, name := range names {
+		title := fmt.Sprintf("layer %d: %s, query rows only", i+1, name)
+		fig, _ := headFigures(title, nil, weights[i], nil, "", false, rows, labels)
+		figs = append(figs, namedFigure{fmt.Sprintf("layer%02d-%s-query", i+1, strings.ReplaceAll(name, " ", "")), fig})
+	}
+	return figs, nil
 }
 
 // reachChart plots the largest and the mean decoded reach set size after

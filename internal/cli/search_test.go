@@ -210,6 +210,25 @@ func TestSearchPlot(t *testing.T) {
 	}
 }
 
+func TestSearchPlotLargeInput(t *testing.T) {
+	// 150 edges make 454 tokens, more than maxPlotTokens: only the query
+	// tokens' rows are drawn.
+	var b strings.Builder
+	for i := 0; i < 150; i++ {
+		fmt.Fprintf(&b, "v%d v%d\n", i, i+1)
+	}
+	dir := filepath.Join(t.TempDir(), "plots")
+	code, _, errOut := runCLI(t, "search", "--graph", writeGraphFile(t, b.String()), "--start", "v0", "--goal", "v150", "--plot", dir, "--plot-format", "svg")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, name := range []string{"layer01-roles-query.svg", "layer03-merge1-query.svg", "reach.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+}
+
 func TestSearchErrors(t *testing.T) {
 	graphFile := writeGraphFile(t, "alpha beta\nbeta gamma\n")
 	tests := []struct {
