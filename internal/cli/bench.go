@@ -48,6 +48,7 @@ medians of runs taken close together.`,
 type benchRuns struct {
 	runs   int
 	warmup int
+	repeat int
 	dtype  string
 	json   bool
 }
@@ -55,6 +56,7 @@ type benchRuns struct {
 func (b *benchRuns) addFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&b.runs, "runs", 5, "number of timed runs; the median is reported")
 	cmd.Flags().IntVar(&b.warmup, "warmup", 1, "number of untimed runs before the timed ones")
+	cmd.Flags().IntVar(&b.repeat, "repeat", 1, "operations per run; times are per operation (raise it for small shapes)")
 	cmd.Flags().StringVar(&b.dtype, "dtype", "float32", "element type: float32 or float64")
 	cmd.Flags().BoolVar(&b.json, "json", false, "print the result as one JSON object")
 }
@@ -65,6 +67,9 @@ func (b *benchRuns) validate() error {
 	}
 	if b.warmup < 0 {
 		return usageErrorf("invalid --warmup %d: must be 0 or more", b.warmup)
+	}
+	if b.repeat < 1 {
+		return usageErrorf("invalid --repeat %d: need at least 1 operation per run", b.repeat)
 	}
 	if b.dtype != "float32" && b.dtype != "float64" {
 		return usageErrorf("invalid --dtype %q: use float32 or float64", b.dtype)
@@ -82,6 +87,7 @@ type benchResult struct {
 	Threads       int            `json:"threads"`
 	KernelPath    string         `json:"kernel_path"`
 	Runs          int            `json:"runs"`
+	Repeat        int            `json:"repeat"`
 	MedianSeconds float64        `json:"median_seconds"`
 	MinSeconds    float64        `json:"min_seconds"`
 	Flops         float64        `json:"flops"`
@@ -97,12 +103,20 @@ type benchResult struct {
 	GFLOPSPerCPU float64 `json:"gflops_per_cpu_second"`
 }
 
-// timeRuns calls run warmup+runs times, printing each timed run to
-// stderr, and returns the sorted times of the timed runs and the CPU time
-// they took.
+// timeRuns calls run warmup+runs times, each time b.repeat times in a
+// row, printing each timed run to stderr. It returns the sorted times per
+// call of the timed runs and the CPU time per call they took.
 func timeRuns(env *Env, b *benchRuns, run func() error) ([]float64, float64, error) {
+	repeated := func() error {
+		for r := 0; r < b.repeat; r++ {
+			if err := run(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for i := 0; i < b.warmup; i++ {
-		if err := run(); err != nil {
+		if err := repeated(); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -110,14 +124,14 @@ func timeRuns(env *Env, b *benchRuns, run func() error) ([]float64, float64, err
 	times := make([]float64, 0, b.runs)
 	for i := 0; i < b.runs; i++ {
 		start := time.Now()
-		if err := run(); err != nil {
+		if err := repeated(); err != nil {
 			return nil, 0, err
 		}
-		sec := time.Since(start).Seconds()
+		sec := time.Since(start).Seconds() / float64(b.repeat)
 		times = append(times, sec)
 		fmt.Fprintf(env.Stderr, "run %d/%d: %.6f s\n", i+1, b.runs, sec)
 	}
-	cpu := cpuSeconds() - cpuStart
+	cpu := (cpuSeconds() - cpuStart) / float64(b.repeat)
 	slices.Sort(times)
 	return times, cpu, nil
 }
@@ -147,6 +161,7 @@ func (res *benchResult) finish(env *Env, b *benchRuns, times []float64, cpu floa
 	res.Threads = runtime.GOMAXPROCS(0)
 	res.KernelPath = kernel.Path()
 	res.Runs = len(times)
+	res.Repeat = b.repeat
 	res.MedianSeconds = median(times)
 	res.MinSeconds = times[0]
 	res.GFLOPS = res.Flops / res.MedianSeconds / 1e9
@@ -168,13 +183,13 @@ shape          %s
 dtype          %s
 threads        %d
 kernel path    %s
-runs           %d
+runs           %d of %d operations
 median         %.6f s
 min            %.6f s
 GFLOP/s        %.2f (median; %s)
 CPU time       %.3f s over the timed runs: %.2f GFLOP per CPU-second
 max RSS        %.1f MiB
-`, res.Benchmark, shapeString(res.Shape), res.DType, res.Threads, res.KernelPath, res.Runs,
+`, res.Benchmark, shapeString(res.Shape), res.DType, res.Threads, res.KernelPath, res.Runs, res.Repeat,
 		res.MedianSeconds, res.MinSeconds, res.GFLOPS, res.FlopCount,
 		res.CPUSeconds, res.GFLOPSPerCPU, float64(res.MaxRSSBytes)/(1<<20))
 	return err

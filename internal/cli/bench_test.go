@@ -11,7 +11,7 @@ import (
 
 func TestBenchAttentionJSON(t *testing.T) {
 	for _, args := range [][]string{
-		{"bench", "attention", "--n", "70", "--d", "8", "--heads", "2", "--runs", "3", "--json"},
+		{"bench", "attention", "--n", "70", "--d", "8", "--heads", "2", "--runs", "3", "--repeat", "4", "--json"},
 		{"bench", "attention", "--n", "40", "--d", "4", "--backward", "--causal", "--dtype", "float64", "--runs", "2", "--warmup", "0", "--json"},
 	} {
 		t.Run(strings.Join(args[2:], " "), func(t *testing.T) {
@@ -98,6 +98,7 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bad dtype", []string{"bench", "attention", "--dtype", "float16"}, "--dtype"},
 		{"no runs", []string{"bench", "gemm", "--runs", "0"}, "--runs"},
 		{"negative warm-up", []string{"bench", "gemm", "--warmup", "-1"}, "--warmup"},
+		{"zero repeat", []string{"bench", "attention", "--repeat", "0"}, "--repeat"},
 		{"zero size", []string{"bench", "attention", "--n", "0"}, "--n 0"},
 		{"zero gemm size", []string{"bench", "gemm", "--k", "0"}, "--k 0"},
 		{"backward too large", []string{"bench", "attention", "--n", "65536", "--backward"}, "GiB"},

@@ -78,16 +78,22 @@ print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:
 	echo "${rows[-1]}" >&2
 }
 
+# repeat_for n h: calls per timed run, so that a run of a small shape does
+# about as much work as one head at n = 1024 (about 0.27 GFLOP).
+repeat_for() { echo $(((1024 * 1024 + $1 * $1 * $2 - 1) / ($1 * $1 * $2))); }
+
 for shape in "${forward[@]}"; do
 	read -r n h <<<"$shape"
-	q=$("$work/qkv" bench attention --n "$n" --d 64 --heads "$h" --runs "$runs" --json 2>/dev/null)
-	t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" attention --n "$n" --d 64 --heads "$h")
+	rep=$(repeat_for "$n" "$h")
+	q=$("$work/qkv" bench attention --n "$n" --d 64 --heads "$h" --runs "$runs" --repeat "$rep" --json 2>/dev/null)
+	t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" --repeat "$rep" attention --n "$n" --d 64 --heads "$h")
 	add_row "attention forward" "n=$n, h=$h" "$q" "$t"
 done
 for shape in "${backward[@]}"; do
 	read -r n h <<<"$shape"
-	q=$("$work/qkv" bench attention --n "$n" --d 64 --heads "$h" --backward --runs "$runs" --json 2>/dev/null)
-	t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" attention --n "$n" --d 64 --heads "$h" --backward)
+	rep=$(repeat_for "$n" "$h")
+	q=$("$work/qkv" bench attention --n "$n" --d 64 --heads "$h" --backward --runs "$runs" --repeat "$rep" --json 2>/dev/null)
+	t=$("$python" scripts/bench/torch_bench.py --threads "$threads" --runs "$runs" --repeat "$rep" attention --n "$n" --d 64 --heads "$h" --backward)
 	add_row "attention forward+backward" "n=$n, h=$h" "$q" "$t"
 done
 q=$("$work/qkv" bench gemm --m 1024 --n 1024 --k 1024 --runs "$runs" --json 2>/dev/null)
@@ -101,7 +107,9 @@ section=$(
 <!-- compare:begin (written by scripts/bench/compare.sh) -->
 Measured $(date -u +"%Y-%m-%d %H:%M UTC") with \`scripts/bench/compare.sh$( ((quick)) && echo " --quick")\`:
 $threads threads (GOMAXPROCS and torch.set_num_threads), OMP_WAIT_POLICY=PASSIVE,
-median of $runs runs after one warm-up, d = 64, float32, no mask.
+median of $runs runs after one warm-up run, d = 64, float32, no mask. A run of a
+shape with n²·h < 1024² repeats the call 1024²/(n²·h) times (rounded up)
+and counts the time per call.
 
 - Machine: $cpu, $(nproc) CPUs; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)
 - $(go version | cut -d' ' -f3-4), qkv kernel path $("$work/qkv" bench gemm --m 8 --n 8 --k 8 --runs 1 --json 2>/dev/null | json_field kernel_path)

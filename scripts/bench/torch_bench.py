@@ -23,17 +23,21 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def time_runs(fn, runs, warmup):
-    """Return the sorted wall times of the timed runs and their CPU time."""
+def time_runs(fn, runs, warmup, repeat):
+    """Return the sorted wall times per call of the timed runs, each of
+    repeat calls, and their CPU time per call."""
+    def repeated():
+        for _ in range(repeat):
+            fn()
     for _ in range(warmup):
-        fn()
+        repeated()
     cpu_start = cpu_seconds()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return sorted(times), cpu_seconds() - cpu_start
+        repeated()
+        times.append((time.perf_counter() - start) / repeat)
+    return sorted(times), (cpu_seconds() - cpu_start) / repeat
 
 
 def attention_case(args, dtype):
@@ -86,6 +90,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs; the median is reported (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
+    parser.add_argument("--repeat", type=int, default=1, help="calls per run; times are per call (default 1)")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     sub = parser.add_subparsers(dest="benchmark", required=True)
     att = sub.add_parser("attention", help="multi-head self-attention")
@@ -108,7 +113,7 @@ def main():
     else:
         run, flops, count = gemm_case(args, dtype)
         shape = {"m": args.m, "n": args.n, "k": args.k}
-    times, cpu = time_runs(run, args.runs, args.warmup)
+    times, cpu = time_runs(run, args.runs, args.warmup, args.repeat)
     med = statistics.median(times)
     print(json.dumps({
         "benchmark": args.benchmark,
@@ -118,6 +123,7 @@ def main():
         "threads": torch.get_num_threads(),
         "torch_version": torch.__version__,
         "runs": len(times),
+        "repeat": args.repeat,
         "median_seconds": med,
         "min_seconds": times[0],
         "flops": flops,
