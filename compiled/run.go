@@ -66,7 +66,7 @@ type Session struct {
 	prefix int // number of edge tokens, 3·len(edges)
 
 	// plan lists the blocks that run, in order: roles, load, the merge
-	// blocks up to the first one that changes no reach set, and readout.
+	// blocks until the reach sets are closed, and readout.
 	plan []int
 	// kv holds, for each block of plan, the edge tokens' keys and values
 	// per head. Queries write their own rows after them, so a Session
@@ -147,9 +147,10 @@ func (s *Session) LayersRun() int { return len(s.plan) }
 func (s *Session) SkippedMerges() int { return s.m.Layers() - len(s.plan) }
 
 // run computes the query tokens "Q s g P path…" after every block of the
-// plan and returns the residual stream of each block output [t×D], the
-// last one being the final state, together with each block's attention
-// weights per head [t×(prefix+t)].
+// plan. With reuse it keeps the rows of the tokens that the last query
+// started with, and computes only the rest. It returns, per block, the new
+// tokens' output [t'×D] (the last block's is the final state) and their
+// attention weights per head [t'×(prefix+t)], where t' ≤ t tokens are new.
 func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix[float64], [][]*tensor.Matrix[float64], error) {
 	m := s.m
 	if err := m.checkQuery(s.edges, start, goal, path); err != nil {
@@ -165,7 +166,7 @@ func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix
 			kept++
 		}
 	}
-	s.cachedTail = nil // the buffers change below; restored on success
+	s.cachedTail = nil // the buffers change below; set again on success
 
 	x := m.embed(tail[kept:], s.prefix+kept)
 	var outs []*tensor.Matrix[float64]
