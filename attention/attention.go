@@ -69,16 +69,15 @@ const queryBlock = 32
 // shapes do not fit, an input holds NaN or Inf, or a score overflows.
 //
 // Without KeepScores and KeepWeights, and when no score can overflow
-// (see streamSafe), it runs the streaming forward of stream.go. Otherwise
+// (see scoreBound), it runs the streaming forward of stream.go. Otherwise
 // it computes blocks of queryBlock rows of S and A in full.
 func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], error) {
-	p, err := prepare(q, k, v, &opts)
+	p, err := prepareForward(q, k, v, &opts)
 	if err != nil {
 		return Result[T]{}, err
 	}
 
 	res := Result[T]{Output: tensor.New[T](p.nq, p.dv)}
-	p.safe = streamSafe(p, q, k, &opts.Mask)
 	if !opts.KeepScores && !opts.KeepWeights && p.safe {
 		attendStream(p, q, k, v, &opts.Mask, res.Output)
 		return res, nil
@@ -133,13 +132,56 @@ type problem struct {
 	nq, nk, dk, dv int
 	scale          float64
 
-	// safe records that no score can overflow (see streamSafe), so the
+	// safe records that no score can overflow (see scoreBound), so the
 	// softmax may skip its per-score check.
 	safe bool
 }
 
 // prepare validates shapes, masks and values and resolves the scale.
 func prepare[T Float](q, k, v *tensor.Matrix[T], opts *Options[T]) (problem, error) {
+	p, err := prepareShapes(q, k, v, opts)
+	if err != nil {
+		return problem{}, err
+	}
+	return p, checkInputs(q, k, v)
+}
+
+// prepareForward is prepare for the forward passes, which also need to
+// know whether a score can overflow (problem.safe). The squared norms
+// behind that bound are finite only if Q and K are, so Q and K are searched
+// for non-finite elements only when a norm is not finite.
+func prepareForward[T Float](q, k, v *tensor.Matrix[T], opts *Options[T]) (problem, error) {
+	p, err := prepareShapes(q, k, v, opts)
+	if err != nil {
+		return problem{}, err
+	}
+	bound := scoreBound(p, q, k, &opts.Mask)
+	if math.IsNaN(bound) || math.IsInf(bound, 0) {
+		if err := checkInputs(q, k, v); err != nil {
+			return problem{}, err
+		}
+	} else if err := checkFinite("attention: V", v); err != nil {
+		return problem{}, err
+	}
+	p.safe = boundIsSafe[T](bound)
+	return p, nil
+}
+
+// checkInputs reports the first non-finite element of Q, K or V.
+func checkInputs[T Float](q, k, v *tensor.Matrix[T]) error {
+	for _, in := range []struct {
+		name string
+		m    *tensor.Matrix[T]
+	}{{"Q", q}, {"K", k}, {"V", v}} {
+		if err := checkFinite("attention: "+in.name, in.m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepareShapes validates shapes and masks and resolves the scale.
+func prepareShapes[T Float](q, k, v *tensor.Matrix[T], opts *Options[T]) (problem, error) {
 	if q == nil || k == nil || v == nil {
 		return problem{}, fmt.Errorf("attention: Q, K and V must all be non-nil")
 	}
@@ -162,14 +204,6 @@ func prepare[T Float](q, k, v *tensor.Matrix[T], opts *Options[T]) (problem, err
 	}
 	if err := checkMask(&opts.Mask, p.nq, p.nk); err != nil {
 		return problem{}, err
-	}
-	for _, in := range []struct {
-		name string
-		m    *tensor.Matrix[T]
-	}{{"Q", q}, {"K", k}, {"V", v}} {
-		if err := checkFinite("attention: "+in.name, in.m); err != nil {
-			return problem{}, err
-		}
 	}
 	return p, nil
 }

@@ -75,12 +75,12 @@ func AttendMany[T Float](problems []Projections[T], opts Options[T]) ([]Result[T
 	jobs := make([]*streamJob[T], len(problems))
 	for i, pr := range problems {
 		o := opts
-		p, err := prepare(pr.Q, pr.K, pr.V, &o)
+		p, err := prepareForward(pr.Q, pr.K, pr.V, &o)
 		if err != nil {
 			return nil, fmt.Errorf("problem %d: %w", i, err)
 		}
 		results[i].Output = tensor.New[T](p.nq, p.dv)
-		if !streamSafe(p, pr.Q, pr.K, &o.Mask) {
+		if !p.safe {
 			// Scores could overflow: the materialising path checks each.
 			r, err := Attend(pr.Q, pr.K, pr.V, o)
 			if err != nil {
@@ -290,14 +290,12 @@ func (j *streamJob[T]) applyMask(i, k0 int, row []T) {
 	}
 }
 
-// streamSafe reports whether no score of the problem can overflow, so the
-// streaming forward may skip the per-score check of the materialising
-// path. By the Cauchy–Schwarz inequality |s_ij| ≤ scale·‖q_i‖·‖k_j‖ +
-// |bias_ij|; the bound is computed in float64 and must stay below a
-// quarter of the largest finite T, which leaves room for rounding.
-func streamSafe[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) bool {
-	// The squared norms are summed in T, four at a time: an overflow to
-	// +Inf only makes the bound fail, which is the safe side.
+// scoreBound returns an upper bound of |s_ij| over the problem: by the
+// Cauchy–Schwarz inequality |s_ij| ≤ scale·‖q_i‖·‖k_j‖ + |bias_ij|. The
+// squared norms are summed in T, four lanes at a time, so the result is
+// NaN or +Inf when Q or K holds a non-finite element, and +Inf as well
+// when a squared norm overflows.
+func scoreBound[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) float64 {
 	maxNorm := func(m *tensor.Matrix[T], rows, cols int) float64 {
 		var best T
 		for i := 0; i < rows; i++ {
@@ -313,7 +311,11 @@ func streamSafe[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) bool 
 			for ; c < len(row); c++ {
 				s0 += row[c] * row[c]
 			}
-			best = max(best, (s0+s1)+(s2+s3))
+			s := (s0 + s1) + (s2 + s3)
+			if s != s { // NaN: max would drop it
+				return math.NaN()
+			}
+			best = max(best, s)
 		}
 		return math.Sqrt(float64(best))
 	}
@@ -327,6 +329,13 @@ func streamSafe[T Float](p problem, q, k *tensor.Matrix[T], mask *Mask[T]) bool 
 		}
 		bound += maxBias
 	}
+	return bound
+}
+
+// boundIsSafe reports whether scores bounded by bound cannot overflow T:
+// the bound must stay below a quarter of the largest finite T, which
+// leaves room for the rounding of the dot products.
+func boundIsSafe[T Float](bound float64) bool {
 	var z T
 	limit := math.MaxFloat64
 	if unsafe.Sizeof(z) == 4 {

@@ -151,7 +151,7 @@ func TestStreamOverflowFallsBack(t *testing.T) {
 }
 
 // TestStreamLargeScoresStayFinite checks scores near the overflow bound
-// that streamSafe accepts.
+// that scoreBound accepts.
 func TestStreamLargeScoresStayFinite(t *testing.T) {
 	q := tensor.MustFromRows([][]float32{{1e18, 0}, {-1e18, 3}})
 	k := tensor.MustFromRows([][]float32{{1e18, 1}, {1, 1}, {-1e18, 0}})
