@@ -181,7 +181,7 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 
 			// B: packed panels, or in place with a packed last panel.
 			if transB {
-				packBT(b, ldb, jc, pc, nb, kb, nr, pb)
+				packBT(b, ldb, jc, pc, nb, kb, nr, 1, pb)
 			} else if directB {
 				if nb%nr != 0 {
 					packBEdge(b, ldb, jc+nb-nb%nr, pc, nb%nr, kb, nr, pb)
@@ -305,8 +305,9 @@ func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
 // packBT copies columns [jc, jc+nb) and depth [pc, pc+kb) of B, stored
 // transposed (element (p, j) is b[j*ldb+p]), into dst as panels of nr
 // columns: panel q holds, for each p, the nr elements B[pc+p][jc+q·nr+j],
-// zero past the last column.
-func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
+// zero past the last column. Each element is multiplied by scale, which
+// is exact for scale = 1.
+func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, scale T, dst []T) {
 	// The output is written in order, reading the nr source rows of a
 	// panel side by side; they stay in the L1 cache.
 	var src [maxPanelWidth][]T
@@ -320,7 +321,7 @@ func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
 		for p := 0; p < kb; p++ {
 			out := panel[p*nr : p*nr+nr]
 			for j := 0; j < cols; j++ {
-				out[j] = src[j][p]
+				out[j] = src[j][p] * scale
 			}
 			clear(out[cols:])
 		}

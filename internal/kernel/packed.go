@@ -64,12 +64,7 @@ func PackBTScaled[T Float](n, k int, b []T, ldb int, scale T, dst *PackedB[T]) *
 	}
 	dst.K, dst.N, dst.nr, dst.data = k, n, ar.nr, dst.data[:size]
 	if k > 0 {
-		packBT(b, ldb, 0, 0, n, k, ar.nr, dst.data)
-		if scale != 1 {
-			for i := range dst.data {
-				dst.data[i] *= scale
-			}
-		}
+		packBT(b, ldb, 0, 0, n, k, ar.nr, scale, dst.data)
 	}
 	return dst
 }
