@@ -170,8 +170,15 @@ func (f *AttentionFigure) Draw(c draw.Canvas) error {
 	}
 	pw, ph := f.panelSize()
 	top := c.Max.Y - titleHeight
+	rows := make([][]*Heatmap, len(f.Heads))
+	var all []*Heatmap
 	for i, hd := range f.Heads {
-		for j, p := range hd.panels(f) {
+		rows[i] = hd.panels(f)
+		all = append(all, rows[i]...)
+	}
+	unifyTickDecimals(all)
+	for i, row := range rows {
+		for j, p := range row {
 			pc := c
 			pc.Min.X = c.Min.X + pw*vg.Length(j)
 			pc.Max.X = pc.Min.X + pw
@@ -184,4 +191,17 @@ func (f *AttentionFigure) Draw(c draw.Canvas) error {
 		}
 	}
 	return nil
+}
+
+// unifyTickDecimals gives the colour bars of panels one label format: the
+// most decimals that any of their tick steps needs.
+func unifyTickDecimals(panels []*Heatmap) {
+	decimals := 0
+	for _, p := range panels {
+		scale := p.scale()
+		decimals = max(decimals, tickDecimals((niceTicker{}).Ticks(scale.Min, scale.Max)))
+	}
+	for _, p := range panels {
+		p.fixedDecimals, p.tickDecimals = true, decimals
+	}
 }

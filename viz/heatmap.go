@@ -71,6 +71,12 @@ type Heatmap struct {
 	// Width and Height are the page size when rendered alone; zero
 	// selects 5 by 4.5 inches.
 	Width, Height vg.Length
+
+	// When fixedDecimals is set, the colour-bar labels have tickDecimals
+	// digits after the decimal point, so that the panels of one figure
+	// label their bars alike. Otherwise the bar's own tick step decides.
+	fixedDecimals bool
+	tickDecimals  int
 }
 
 // Size returns the page size used when the heatmap is rendered alone.
@@ -140,6 +146,9 @@ func (h *Heatmap) Draw(c draw.Canvas) error {
 	p := plot.New()
 	p.Title.Text = h.Title
 	p.Title.TextStyle.Font.Size = 11
+	// gonum's default padding of 0 puts the title's descenders on the top
+	// row of cells.
+	p.Title.Padding = titlePadding
 	p.X.Label.Text = h.XLabel
 	p.Y.Label.Text = h.YLabel
 	p.X.Padding, p.Y.Padding = 0, 0
@@ -167,9 +176,16 @@ func (h *Heatmap) Draw(c draw.Canvas) error {
 	// Align the colour bar with the data area of the heatmap.
 	da := p.DataCanvas(heatC)
 	barC.Min.Y, barC.Max.Y = da.Min.Y, da.Max.Y
-	drawColorBar(barC, scale, p.Y.Tick.Label)
+	decimals := -1
+	if h.fixedDecimals {
+		decimals = h.tickDecimals
+	}
+	drawColorBar(barC, scale, p.Y.Tick.Label, decimals)
 	return nil
 }
+
+// titlePadding is the gap between a heatmap's title and its top row.
+const titlePadding = 0.08 * vg.Inch
 
 // ticks returns one tick per labelled row or column at the cell centre.
 // When the labels would overlap on an axis of the given length, only
@@ -338,34 +354,60 @@ func Raster(m *tensor.Matrix[float64], scale ColorScale) *image.NRGBA {
 	return big
 }
 
+// colorBarBands is the number of solid bands a colour bar is drawn with.
+const colorBarBands = 128
+
 // drawColorBar draws a vertical colour bar for scale inside c, with tick
-// labels on its right in the style sty.
-func drawColorBar(c draw.Canvas, scale ColorScale, sty text.Style) {
-	const steps = 256
-	img := image.NewNRGBA(image.Rect(0, 0, 1, steps))
-	for k := 0; k < steps; k++ {
-		// Interpolate between the ends without forming Max−Min, which
-		// overflows for ranges near the float64 limits.
-		f := float64(k) / float64(steps-1)
-		img.SetNRGBA(0, k, scale.At(scale.Max*(1-f)+scale.Min*f))
-	}
+// labels on its right in the style sty. The bar is drawn as vector bands,
+// not as an image: a 1-pixel-wide image is stretched differently by each
+// SVG and PDF viewer, and some draw it as a hairline. decimals fixes the
+// digits after the decimal point of the tick labels; a negative value
+// derives them from the tick step.
+func drawColorBar(c draw.Canvas, scale ColorScale, sty text.Style, decimals int) {
 	left := c.Min.X + vg.Length(math.Min(float64(8*vg.Millimeter), float64(c.Size().X)/6))
 	width := vg.Length(math.Min(float64(4*vg.Millimeter), float64(c.Size().X)/5))
 	rect := vg.Rectangle{Min: vg.Point{X: left, Y: c.Min.Y}, Max: vg.Point{X: left + width, Y: c.Max.Y}}
-	c.DrawImage(rect, img)
+	height := rect.Max.Y - rect.Min.Y
+	for k := 0; k < colorBarBands; k++ {
+		// Band k, counted from the bottom, shows the value at its centre.
+		// Interpolate between the ends without forming Max−Min, which
+		// overflows for ranges near the float64 limits.
+		f := (float64(k) + 0.5) / colorBarBands
+		bottom := rect.Min.Y + height*vg.Length(float64(k)/colorBarBands)
+		top := rect.Min.Y + height*vg.Length(float64(k+1)/colorBarBands)
+		if k < colorBarBands-1 {
+			top += 0.2 // overlap the next band so no seam shows
+		}
+		pts := []vg.Point{{X: rect.Min.X, Y: bottom}, {X: rect.Min.X, Y: top}, {X: rect.Max.X, Y: top}, {X: rect.Max.X, Y: bottom}}
+		c.FillPolygon(scale.At(scale.Min*(1-f)+scale.Max*f), pts)
+	}
 	line := draw.LineStyle{Color: black, Width: 0.5}
 	c.StrokeLines(line, []vg.Point{rect.Min, {X: rect.Min.X, Y: rect.Max.Y}, rect.Max, {X: rect.Max.X, Y: rect.Min.Y}, rect.Min})
 
 	sty.Rotation = 0
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
 	sty.Color = black
-	height := c.Max.Y - c.Min.Y
-	for _, t := range (niceTicker{}).Ticks(scale.Min, scale.Max) {
-		if t.Label == "" || t.Value < scale.Min || t.Value > scale.Max {
-			continue
-		}
+	for _, t := range colorBarTicks(scale, decimals) {
 		y := c.Min.Y + height*vg.Length(scale.fraction(t.Value))
 		c.StrokeLine2(line, rect.Max.X, y, rect.Max.X+2, y)
 		c.FillText(sty, vg.Point{X: rect.Max.X + 3, Y: y}, t.Label)
 	}
+}
+
+// colorBarTicks returns the labelled ticks of a colour bar inside the
+// scale's range, every label with the same number of decimals.
+func colorBarTicks(scale ColorScale, decimals int) []plot.Tick {
+	ticks := (niceTicker{}).Ticks(scale.Min, scale.Max)
+	if decimals < 0 {
+		decimals = tickDecimals(ticks)
+	}
+	var out []plot.Tick
+	for _, t := range ticks {
+		if t.Value < scale.Min || t.Value > scale.Max {
+			continue
+		}
+		t.Label = formatTickFixed(t.Value, decimals)
+		out = append(out, t)
+	}
+	return out
 }

@@ -3,10 +3,16 @@ package viz
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/draw"
 	"strings"
+	"sync"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
 
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
+	vgdraw "gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -42,7 +48,7 @@ type Figure interface {
 	Size() (width, height vg.Length)
 	// Draw draws the figure onto c. It returns an error for invalid data
 	// and draws nothing in that case.
-	Draw(c draw.Canvas) error
+	Draw(c vgdraw.Canvas) error
 }
 
 // Render draws f and returns the encoded file in the given format.
@@ -58,11 +64,12 @@ func Render(f Figure, format Format) ([]byte, error) {
 	case SVG:
 		c = vgsvg.New(w, h)
 	case PDF:
-		c = vgpdf.New(w, h)
+		pdfDefaults.Do(setPDFDefaults)
+		c = &pdfCanvas{Canvas: vgpdf.New(w, h), widths: map[int]bool{}}
 	default:
 		return nil, fmt.Errorf("viz: unknown figure format %q; use png, svg or pdf", format)
 	}
-	dc := draw.New(c)
+	dc := vgdraw.New(c)
 	dc.FillPolygon(white, []vg.Point{dc.Min, {X: dc.Min.X, Y: dc.Max.Y}, dc.Max, {X: dc.Max.X, Y: dc.Min.Y}})
 	if err := f.Draw(dc); err != nil {
 		return nil, err
@@ -77,13 +84,81 @@ func Render(f Figure, format Format) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// pdfEpoch is the creation and modification date written into every PDF,
+// so that the same figure always gives the same bytes.
+var pdfEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+var pdfDefaults sync.Once
+
+// setPDFDefaults makes the PDF writer deterministic. vgpdf gives no access
+// to its fpdf document, so this sets fpdf's package defaults, which every
+// document created afterwards in this process copies: a fixed date in
+// place of the current time, and sorted internal tables (images, fonts)
+// in place of Go's random map order.
+func setPDFDefaults() {
+	fpdf.SetDefaultCreationDate(pdfEpoch)
+	fpdf.SetDefaultModificationDate(pdfEpoch)
+	fpdf.SetDefaultCatalogSort(true)
+}
+
+// pdfCanvas gives every image of a PDF its own pixel width. fpdf v0.11.1
+// with catalog sorting orders images by width alone, so images of equal
+// width would be written in Go's random map order. An image whose width
+// is taken gets transparent columns on its right, and its rectangle grows
+// by the same proportion, so its visible pixels keep their place and size.
+type pdfCanvas struct {
+	*vgpdf.Canvas
+	widths map[int]bool
+}
+
+func (c *pdfCanvas) DrawImage(rect vg.Rectangle, img image.Image) {
+	b := img.Bounds()
+	extra := 0
+	for c.widths[b.Dx()+extra] {
+		extra++
+	}
+	c.widths[b.Dx()+extra] = true
+	if extra > 0 && b.Dx() > 0 {
+		padded := image.NewNRGBA(image.Rect(0, 0, b.Dx()+extra, b.Dy()))
+		draw.Draw(padded, image.Rect(0, 0, b.Dx(), b.Dy()), img, b.Min, draw.Src)
+		rect.Max.X += (rect.Max.X - rect.Min.X) * vg.Length(extra) / vg.Length(b.Dx())
+		img = padded
+	}
+	c.Canvas.DrawImage(rect, img)
+}
+
 // fixSVGImages corrects the <image> elements that vgsvg (gonum.org/v1/plot
-// v0.17.0) writes for rasters and colour bars. Without
+// v0.17.0) writes for the rasters of large heatmaps. Without
 // preserveAspectRatio="none", SVG viewers keep the image's own aspect
-// ratio, so a 1×256 colour bar shrinks to a hairline and a raster of a
-// non-square matrix leaves part of its cell area empty. vgsvg also labels
-// the PNG data as image/jpg.
+// ratio, so a raster of a non-square matrix leaves part of its cell area
+// empty. vgsvg also labels its PNG data as image/jpg. An element that
+// already has the attribute, or data that is not PNG, is left as it is.
 func fixSVGImages(svg []byte) []byte {
-	svg = bytes.ReplaceAll(svg, []byte("<image "), []byte(`<image preserveAspectRatio="none" `))
-	return bytes.ReplaceAll(svg, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
+	const (
+		jpgData = "data:image/jpg;base64,"
+		// pngBase64 is the PNG signature 89 50 4E 47 0D 0A 1A 0A in base64.
+		pngBase64 = "iVBORw0KGgo"
+	)
+	var out bytes.Buffer
+	for {
+		i := bytes.Index(svg, []byte("<image"))
+		if i < 0 {
+			out.Write(svg)
+			return out.Bytes()
+		}
+		end := bytes.IndexByte(svg[i:], '>')
+		if end < 0 {
+			out.Write(svg)
+			return out.Bytes()
+		}
+		elem := svg[i : i+end+1]
+		out.Write(svg[:i])
+		fixed := string(elem)
+		if !strings.Contains(fixed, "preserveAspectRatio") {
+			fixed = strings.Replace(fixed, "<image", `<image preserveAspectRatio="none"`, 1)
+		}
+		fixed = strings.Replace(fixed, jpgData+pngBase64, "data:image/png;base64,"+pngBase64, 1)
+		out.WriteString(fixed)
+		svg = svg[i+end+1:]
+	}
 }

@@ -470,14 +470,135 @@ func TestSVGImagesFillTheirBox(t *testing.T) {
 	m := tensor.New[float64](200, 30) // more than maxVectorCells, so a raster
 	svg := string(mustRender(t, &Heatmap{Values: m}, SVG))
 	images := strings.Count(svg, "<image ")
-	if images < 2 { // the raster and the colour bar
-		t.Fatalf("SVG has %d <image> elements, want at least 2", images)
+	if images != 1 { // the raster; the colour bar is vector bands
+		t.Fatalf("SVG has %d <image> elements, want 1", images)
 	}
 	if n := strings.Count(svg, `<image preserveAspectRatio="none" `); n != images {
 		t.Errorf("%d of %d images keep their own aspect ratio", images-n, images)
 	}
 	if strings.Contains(svg, "image/jpg") {
 		t.Errorf("SVG labels PNG data as image/jpg")
+	}
+	if !strings.Contains(svg, "data:image/png;base64,") {
+		t.Errorf("SVG has no image labelled image/png")
+	}
+}
+
+func TestColorBarHasNoImage(t *testing.T) {
+	for _, format := range []Format{SVG, PDF} {
+		data := mustRender(t, &Heatmap{Values: tensor.Identity[float64](3, 1)}, format)
+		if format == SVG && bytes.Contains(data, []byte("<image")) {
+			t.Errorf("SVG of a 3×3 heatmap embeds an image; its colour bar must be vector bands")
+		}
+		if format == PDF && bytes.Contains(data, []byte("/Subtype /Image")) {
+			t.Errorf("PDF of a 3×3 heatmap embeds an image; its colour bar must be vector bands")
+		}
+	}
+}
+
+func TestFixSVGImagesKeepsFixedElements(t *testing.T) {
+	in := []byte(`<svg><image x="1" xlink:href="data:image/jpg;base64,iVBORw0KGgoAAA"/><image preserveAspectRatio="xMidYMid" xlink:href="data:image/jpg;base64,/9j/4AAQ"/></svg>`)
+	want := `<svg><image preserveAspectRatio="none" x="1" xlink:href="data:image/png;base64,iVBORw0KGgoAAA"/><image preserveAspectRatio="xMidYMid" xlink:href="data:image/jpg;base64,/9j/4AAQ"/></svg>`
+	got := fixSVGImages(in)
+	if string(got) != want {
+		t.Errorf("fixSVGImages =\n%s\nwant\n%s", got, want)
+	}
+	if again := fixSVGImages(got); !bytes.Equal(again, got) {
+		t.Errorf("fixSVGImages changed its own output:\n%s", again)
+	}
+}
+
+func TestRenderPDFDeterministic(t *testing.T) {
+	// Two rasters and several fonts give the PDF writer maps to iterate.
+	big := tensor.New[float64](70, 70)
+	for i := range big.Data {
+		big.Data[i] = float64(i % 13)
+	}
+	fig := &AttentionFigure{Title: "pdf", Heads: []HeadMatrices{{Scores: big, Weights: big}}}
+	first := mustRender(t, fig, PDF)
+	for range 3 {
+		if again := mustRender(t, fig, PDF); !bytes.Equal(again, first) {
+			t.Fatalf("two PDF renders of one figure differ")
+		}
+	}
+	if !bytes.Contains(first, []byte("/CreationDate (D:20000101")) {
+		t.Errorf("PDF does not carry the fixed creation date 2000-01-01")
+	}
+}
+
+// TestHeatmapTitleClearsCells finds the top edge of a heatmap whose cells
+// are all dark and counts the white pixel rows between it and the title
+// above it.
+func TestHeatmapTitleClearsCells(t *testing.T) {
+	const minGapPixels = 8 // 0.055 inch at 144 dpi
+	m := tensor.New[float64](3, 3)
+	for i := range m.Data {
+		m.Data[i] = 1
+	}
+	scale := WeightScale()
+	h := &Heatmap{Title: "gyp jq", Values: m, Scale: &scale, CellText: CellTextNever}
+	img := decodePNG(t, mustRender(t, h, PNG))
+	dark := scale.At(1)
+	cx, cy, n := centroid(img, dark, img.Bounds().Dx()*3/4)
+	if n == 0 {
+		t.Fatal("no cell pixels found")
+	}
+	top := int(cy)
+	for top > 0 && color.NRGBAModel.Convert(img.At(int(cx), top-1)).(color.NRGBA) == dark {
+		top--
+	}
+	// Find the left and right edges of the cells on that row.
+	left, right := int(cx), int(cx)
+	for left > 0 && color.NRGBAModel.Convert(img.At(left-1, top)).(color.NRGBA) == dark {
+		left--
+	}
+	for right < img.Bounds().Max.X-1 && color.NRGBAModel.Convert(img.At(right+1, top)).(color.NRGBA) == dark {
+		right++
+	}
+	// Skip up to two anti-aliased rows at the cells' edge.
+	gap := 0
+	for y := top - 3; y >= 0; y-- {
+		blank := true
+		// Skip the border column on each side, drawn by the axes.
+		for x := left + 3; x <= right-3; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if r < 0xf000 || g < 0xf000 || b < 0xf000 {
+				blank = false
+				break
+			}
+		}
+		if !blank {
+			break
+		}
+		gap++
+	}
+	if gap < minGapPixels {
+		t.Errorf("title ends %d pixel rows above the cells, want at least %d", gap, minGapPixels)
+	}
+}
+
+func TestColorBarTicksShareFormat(t *testing.T) {
+	labels := func(s ColorScale, decimals int) string {
+		var out []string
+		for _, tk := range colorBarTicks(s, decimals) {
+			out = append(out, tk.Label)
+		}
+		return strings.Join(out, " ")
+	}
+	unit := ColorScale{Min: 0, Max: 1, Stops: WeightScale().Stops}
+	if got, want := labels(unit, -1), "0.0 0.2 0.4 0.6 0.8 1.0"; got != want {
+		t.Errorf("ticks of [0, 1] = %q, want %q", got, want)
+	}
+	wide := ColorScale{Min: -4, Max: 4, Stops: WeightScale().Stops}
+	if got, want := labels(wide, -1), "-4 -2 0 2 4"; got != want {
+		t.Errorf("ticks of [-4, 4] = %q, want %q", got, want)
+	}
+
+	a := &Heatmap{Values: tensor.New[float64](2, 2), Scale: &unit}
+	b := &Heatmap{Values: tensor.New[float64](2, 2), Scale: &wide}
+	unifyTickDecimals([]*Heatmap{a, b})
+	if got, want := labels(wide, b.tickDecimals), "-4.0 -2.0 0.0 2.0 4.0"; !b.fixedDecimals || got != want {
+		t.Errorf("ticks of [-4, 4] beside [0, 1] = %q, want %q", got, want)
 	}
 }
 
