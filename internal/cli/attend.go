@@ -79,7 +79,7 @@ infinity. Otherwise attend prints the shapes and matrices as tables.`,
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
-			if err := o.render.validate(); err != nil {
+			if err := o.render.validateFor(cmd); err != nil {
 				return err
 			}
 			return runAttend(env, &o)
@@ -620,14 +620,21 @@ func runAttend(env *Env, o *attendOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.render.writeAttendViews(env, run); err != nil {
-		return err
-	}
-
+	set := &outputSet{}
 	if o.outDir != "" {
-		if err := writeAttendFiles(env, o.outDir, run); err != nil {
+		if err := stageAttendFiles(set, o.outDir, run); err != nil {
 			return err
 		}
+	}
+	if err := o.render.stageAttendViews(set, run); err != nil {
+		return err
+	}
+	if err := set.Commit(env); err != nil {
+		return err
+	}
+	if o.outDir != "" {
+		fmt.Fprintf(env.Stderr, "qkv attend: wrote scores.npy and weights.npy %s and output.npy %s (%s) to %s\n",
+			npy.ShapeString(run.scoresShape), npy.ShapeString(run.outputShape), run.In.DType, o.outDir)
 	}
 	if o.jsonOut {
 		return writeAttendJSON(env, run)
@@ -638,9 +645,9 @@ func runAttend(env *Env, o *attendOptions) error {
 	return nil
 }
 
-// writeAttendFiles writes scores.npy, weights.npy and output.npy into dir,
-// all or none.
-func writeAttendFiles(env *Env, dir string, run *attendRun) error {
+// stageAttendFiles adds scores.npy, weights.npy and output.npy in dir to
+// set.
+func stageAttendFiles(set *outputSet, dir string, run *attendRun) error {
 	files := []struct {
 		name  string
 		shape []int
@@ -650,29 +657,13 @@ func writeAttendFiles(env *Env, dir string, run *attendRun) error {
 		{"weights.npy", run.scoresShape, run.weights},
 		{"output.npy", run.outputShape, run.output},
 	}
-	encoded := make([][]byte, len(files))
-	for i, f := range files {
+	for _, f := range files {
 		b, err := npy.Marshal(f.shape, f.data)
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", f.name, err)
 		}
-		encoded[i] = b
+		set.addInDir("--out", dir, f.name, b, false)
 	}
-	set, err := newFileSet(dir)
-	if err != nil {
-		return err
-	}
-	for i, f := range files {
-		if err := set.Add(f.name, encoded[i]); err != nil {
-			set.Abort()
-			return err
-		}
-	}
-	if err := set.Commit(); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "qkv attend: wrote scores.npy and weights.npy %s and output.npy %s (%s) to %s\n",
-		npy.ShapeString(run.scoresShape), npy.ShapeString(run.outputShape), run.In.DType, dir)
 	return nil
 }
 

@@ -231,7 +231,11 @@ func writeCaseJSON(env *Env, c *attentionCase) error {
 // runDemo prints (or encodes) a case and writes the requested figures and
 // report.
 func runDemo(env *Env, c *attentionCase, jsonOut bool, out *renderFlags) error {
-	if err := out.writeFiles(env, c); err != nil {
+	set := &outputSet{}
+	if err := out.stageCase(set, c); err != nil {
+		return err
+	}
+	if err := set.Commit(env); err != nil {
 		return err
 	}
 	if jsonOut {
@@ -259,7 +263,7 @@ on its target and 0.0174 on each other token.`,
   qkv demo sharp --plot out/ --html sharp.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
+			if err := out.validateFor(cmd); err != nil {
 				return err
 			}
 			c, err := sharpCase()
@@ -301,7 +305,7 @@ the keys, as in "qkv demo sharp".`,
   qkv demo random --seed 7 --plot out/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
+			if err := out.validateFor(cmd); err != nil {
 				return err
 			}
 			c, err := randomFromFlags(cmd, seed, numpySeed)

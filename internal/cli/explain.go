@@ -51,7 +51,7 @@ per head, [h, d_model, d_k], are explained one head at a time (--head).`,
   qkv explain sharp --html sharp.html --plot out/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.out.validate(); err != nil {
+			if err := opts.out.validateFor(cmd); err != nil {
 				return err
 			}
 			opts.headSet = cmd.Flags().Changed("head")
@@ -59,7 +59,11 @@ per head, [h, d_model, d_k], are explained one head at a time (--head).`,
 			if err != nil {
 				return err
 			}
-			if err := opts.out.writeFiles(env, c); err != nil {
+			set := &outputSet{}
+			if err := opts.out.stageCase(set, c); err != nil {
+				return err
+			}
+			if err := set.Commit(env); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "# %s\n\n", c.Title)
@@ -424,12 +428,6 @@ func printExplanation(env *Env, steps []explainStep) error {
 		}
 	}
 	return nil
-}
-
-// writeCaseReport writes the walkthrough of c, with its figures, as a
-// self-contained HTML page.
-func writeCaseReport(env *Env, path string, c *attentionCase) error {
-	return writeReport(env, path, caseReport(c))
 }
 
 // caseReport turns the walkthrough of c into a report with the S, A, Z

@@ -50,9 +50,9 @@ writes the matrices and figures as one printable page.`,
 			if o.in == "" {
 				return usageErrorf("missing --in DIR: the directory that qkv attend --out wrote")
 			}
-			o.render.plotDir = o.out
+			o.render.plotDir, o.render.plotFlag = o.out, "--out"
 			if o.render.plotDir == "" {
-				o.render.plotDir = o.in
+				o.render.plotDir, o.render.plotFlag = o.in, "--in"
 			}
 			if err := o.render.validate(); err != nil {
 				return err
@@ -107,15 +107,18 @@ func runPlot(env *Env, o *plotOptions) error {
 	if out != nil {
 		figs = append(figs, namedFigure{"output", out})
 	}
-	if err := writeFigures(env, o.render.plotDir, o.render.formats, figs...); err != nil {
+	set := &outputSet{}
+	if err := stageFigures(set, o.render.plotFlag, o.render.plotDir, o.render.formats, figs...); err != nil {
 		return err
 	}
-	if o.render.htmlFile == "" {
-		return nil
+	if o.render.htmlFile != "" {
+		intro := fmt.Sprintf("Attention arrays read from %s.", o.in)
+		report := headsReport(fig.Title, intro, arrays.scores, arrays.weights, arrays.output, queries, keys, figs)
+		if err := stageReport(set, o.render.htmlFile, report); err != nil {
+			return err
+		}
 	}
-	intro := fmt.Sprintf("Attention arrays read from %s.", o.in)
-	report := headsReport(fig.Title, intro, arrays.scores, arrays.weights, arrays.output, queries, keys, figs)
-	return writeReport(env, o.render.htmlFile, report)
+	return set.Commit(env)
 }
 
 // parseTokens splits a comma-separated label list and checks that it has

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,9 @@ type renderFlags struct {
 	plotDir     string
 	plotFormats string
 	htmlFile    string
+	// plotFlag names the flag that gave plotDir in messages; empty
+	// means --plot.
+	plotFlag string
 
 	formats []viz.Format // parsed from plotFormats by validate
 }
@@ -53,20 +55,39 @@ func (r *renderFlags) validate() error {
 	return nil
 }
 
-// writeFiles writes the figures and the report that the flags request.
-// Figures are all written or none is.
-func (r *renderFlags) writeFiles(env *Env, c *attentionCase) error {
+// validateFor is validate plus the checks that need the command: a
+// --plot-format given without --plot or --html would be ignored, so it is
+// a usage error.
+func (r *renderFlags) validateFor(cmd *cobra.Command) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	if cmd.Flags().Changed("plot-format") && r.plotDir == "" && r.htmlFile == "" {
+		return usageErrorf("--plot-format needs --plot DIR or --html FILE; it selects the formats of the figures they write")
+	}
+	return nil
+}
+
+// stageCase adds the figures and the report of a case that the flags
+// request to set.
+func (r *renderFlags) stageCase(set *outputSet, c *attentionCase) error {
 	if r.plotDir != "" {
-		if err := writeFigures(env, r.plotDir, r.formats, namedFigure{"attention", caseFigure(c)}); err != nil {
+		if err := stageFigures(set, r.plotFlagName(), r.plotDir, r.formats, namedFigure{"attention", caseFigure(c)}); err != nil {
 			return err
 		}
 	}
 	if r.htmlFile != "" {
-		if err := writeCaseReport(env, r.htmlFile, c); err != nil {
-			return err
-		}
+		return stageReport(set, r.htmlFile, caseReport(c))
 	}
 	return nil
+}
+
+// plotFlagName returns the flag that named the figure directory.
+func (r *renderFlags) plotFlagName() string {
+	if r.plotFlag != "" {
+		return r.plotFlag
+	}
+	return "--plot"
 }
 
 // caseFigure returns the S, A, Z figure of a case.
@@ -84,42 +105,29 @@ type namedFigure struct {
 	fig  viz.Figure
 }
 
-// writeFigures renders each figure in each format to dir/<base>.<format>,
-// writing all files or none, and names each written file on stderr.
-func writeFigures(env *Env, dir string, formats []viz.Format, figs ...namedFigure) error {
-	// Render everything before touching the directory, so invalid data
-	// leaves no trace.
-	type rendered struct {
-		name string
-		data []byte
-	}
-	var files []rendered
+// stageFigures renders each figure in each format and adds it to set as
+// dir/<base>.<format>, where flag named dir.
+func stageFigures(set *outputSet, flag, dir string, formats []viz.Format, figs ...namedFigure) error {
 	for _, nf := range figs {
 		for _, f := range formats {
 			data, err := viz.Render(nf.fig, f)
 			if err != nil {
 				return err
 			}
-			files = append(files, rendered{nf.base + "." + string(f), data})
+			set.addInDir(flag, dir, nf.base+"."+string(f), data, true)
 		}
-	}
-	set, err := newFileSet(dir)
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		if err := set.Add(f.name, f.data); err != nil {
-			set.Abort()
-			return err
-		}
-	}
-	if err := set.Commit(); err != nil {
-		return err
-	}
-	for _, f := range files {
-		fmt.Fprintf(env.Stderr, "wrote %s\n", filepath.Join(dir, f.name))
 	}
 	return nil
+}
+
+// writeFigures renders each figure in each format to dir/<base>.<format>,
+// writing all files or none, and names each written file on stderr.
+func writeFigures(env *Env, dir string, formats []viz.Format, figs ...namedFigure) error {
+	set := &outputSet{}
+	if err := stageFigures(set, "--plot", dir, formats, figs...); err != nil {
+		return err
+	}
+	return set.Commit(env)
 }
 
 // matrixKind selects the colour scale of a printed matrix.
@@ -226,9 +234,9 @@ func headFigures(title string, scores, weights []*tensor.Matrix[float64], output
 	}
 }
 
-// writeAttendViews writes the figures and the report of a qkv attend run
-// that the flags request.
-func (r *renderFlags) writeAttendViews(env *Env, run *attendRun) error {
+// stageAttendViews adds the figures and the report of a qkv attend run
+// that the flags request to set.
+func (r *renderFlags) stageAttendViews(set *outputSet, run *attendRun) error {
 	if r.plotDir == "" && r.htmlFile == "" {
 		return nil
 	}
@@ -260,19 +268,19 @@ func (r *renderFlags) writeAttendViews(env *Env, run *attendRun) error {
 	}
 
 	if r.plotDir != "" {
-		if err := writeFigures(env, r.plotDir, r.formats, figs...); err != nil {
+		if err := stageFigures(set, r.plotFlagName(), r.plotDir, r.formats, figs...); err != nil {
 			return err
 		}
 	}
 	if r.htmlFile == "" {
 		return nil
 	}
-	return writeAttendReport(env, r.htmlFile, run, title, figs, queries, keys)
+	return stageReport(set, r.htmlFile, attendReport(run, title, figs, queries, keys))
 }
 
-// writeAttendReport writes an HTML page with the inputs, each head's S and
-// A, the output, and the figures.
-func writeAttendReport(env *Env, path string, run *attendRun, title string, figs []namedFigure, queries, keys []string) error {
+// attendReport builds an HTML page with the inputs, each head's S and A,
+// the output, and the figures.
+func attendReport(run *attendRun, title string, figs []namedFigure, queries, keys []string) *viz.Report {
 	var files []string
 	for _, name := range []string{"X", "W_Q", "W_K", "W_V", "Q", "K", "V", "W_O", "mask"} {
 		if p, ok := run.In.Files[name]; ok {
@@ -294,7 +302,7 @@ func writeAttendReport(env *Env, path string, run *attendRun, title string, figs
 	}
 	report := headsReport(title, intro, scores, weights, run.Result.Output, queries, keys, figs)
 	report.Sections = append([]viz.Section{{Heading: "Inputs", Pre: strings.Join(files, "\n")}}, report.Sections...)
-	return writeReport(env, path, report)
+	return report
 }
 
 // headsReport builds a report with each head's S and A, the output and
@@ -332,15 +340,21 @@ func headsReport(title, intro string, scores, weights []*tensor.Matrix[float64],
 	return report
 }
 
-// writeReport renders report and writes it to path atomically.
-func writeReport(env *Env, path string, report *viz.Report) error {
+// stageReport renders report and adds it to set as the --html file path.
+func stageReport(set *outputSet, path string, report *viz.Report) error {
 	var buf bytes.Buffer
 	if err := report.WriteHTML(&buf); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	set.addFile("--html", path, buf.Bytes())
+	return nil
+}
+
+// writeReport renders report and writes it to the --html file path.
+func writeReport(env *Env, path string, report *viz.Report) error {
+	set := &outputSet{}
+	if err := stageReport(set, path, report); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "wrote %s\n", path)
-	return nil
+	return set.Commit(env)
 }
