@@ -40,7 +40,6 @@ type streamJob[T Float] struct {
 	queryRows int // rows per block of queries
 
 	kPacked *kernel.PackedB[T] // scale·Kᵀ [d_k×n_k], packed
-	vPacked *kernel.PackedB[T] // V [n_k×d_v], packed
 	out     *tensor.Matrix[T]  // Z [n_q×d_v]
 }
 
@@ -105,7 +104,7 @@ func attendStream[T Float](p problem, q, k, v *tensor.Matrix[T], mask *Mask[T], 
 	runStreamJobs([]*streamJob[T]{job}, []*tensor.Matrix[T]{k})
 }
 
-// runStreamJobs packs each job's K and V, then runs every (job, query block)
+// runStreamJobs packs each job's K, then runs every (job, query block)
 // pair. Nil jobs are skipped.
 func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 	// The largest block size that still gives streamMinItems work items.
@@ -144,8 +143,7 @@ func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 		for _, j := range jobs {
 			if j != nil {
 				putPacked(j.kPacked)
-				putPacked(j.vPacked)
-				j.kPacked, j.vPacked = nil, nil
+				j.kPacked = nil
 			}
 		}
 	}()
@@ -153,7 +151,6 @@ func runStreamJobs[T Float](jobs []*streamJob[T], ks []*tensor.Matrix[T]) {
 	pack := func(i int) {
 		if j := jobs[i]; j != nil && j.p.nq > 0 {
 			j.kPacked = kernel.PackBTScaled(j.p.nk, j.p.dk, ks[i].Data, j.p.dk, T(j.p.scale), getPacked[T]())
-			j.vPacked = kernel.PackB(j.p.nk, j.p.dv, j.v.Data, j.p.dv, getPacked[T]())
 		}
 	}
 	run := func(lo, hi int) {
@@ -259,7 +256,7 @@ func (j *streamJob[T]) keyBlock(ws *streamScratch[T], lo, rows, k0, k1 int) {
 	}
 
 	// O += P·V for this block of keys.
-	kernel.GemmRowsPackedAcc(rows, cols, ws.s, ld, j.vPacked, k0, ws.o, p.dv)
+	kernel.GemmNNAcc(rows, p.dv, cols, ws.s, ld, j.v.Data[k0*p.dv:], p.dv, ws.o, p.dv)
 }
 
 // applyMask adds the bias and sets masked entries of row, the scores of

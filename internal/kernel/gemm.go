@@ -244,8 +244,9 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 }
 
 // directBMaxRows is the largest m for which gemm reads a row-major B in
-// place. Callers that split C into blocks of 32 rows fall below it.
-var directBMaxRows = 64
+// place. Callers that split C into blocks of 32 rows fall below it, and
+// so do the blocks of at most 128 queries of the streaming attention.
+var directBMaxRows = 128
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 

@@ -73,7 +73,7 @@ add_row() { # label shape qkv-json torch-json
 	rows+=("$("$python" -c '
 import sys
 label, shape, q, t, qc, tc, peak, peak_cpu = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
-print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {100 * q / peak:.0f} % | {qc:.1f} | {tc:.1f} | {qc / tc:.2f} | {100 * qc / peak_cpu:.0f} % |")
+print(f"| {label} | {shape} | {q:.1f} | {t:.1f} | {q / t:.2f} | {qc:.1f} | {tc:.1f} | {qc / tc:.2f} | {100 * qc / peak_cpu:.0f} % |")
 ' "$1" "$2" "$q" "$t" "$qc" "$tc" "$peak" "$peak_cpu")")
 	echo "${rows[-1]}" >&2
 }
@@ -117,14 +117,17 @@ and counts the time per call.
 - Measured FMA peak (\`qkv bench fma\`, $threads threads): $(printf '%.1f' "$peak") GFLOP/s, $(printf '%.1f' "$peak_cpu") GFLOP per CPU-second
 - BLAS behind torch.matmul: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
 
-GFLOP/s divide the operation count by the median wall time of a run.
+GFLOP/s divide the operation count by the median wall time of a call.
 GFLOP per CPU-second divide it by the user plus system CPU time of the
 timed runs (getrusage): on a loaded machine, where threads wait for a
 core, it is the fairer measure of the code, though it also counts time
-that threads spend spinning or waiting for each other.
+that threads spend spinning or waiting for each other. The share of the
+FMA peak divides qkv's GFLOP per CPU-second by the FMA loop's, that is by
+the peak of one core, so it does not depend on how many cores the other
+processes left free.
 
-| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv share of FMA peak | qkv GFLOP per CPU-s | PyTorch GFLOP per CPU-s | ratio per CPU-s | qkv share of FMA peak per CPU-s |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| benchmark | shape | qkv GFLOP/s | PyTorch GFLOP/s | ratio | qkv GFLOP per CPU-s | PyTorch GFLOP per CPU-s | ratio per CPU-s | qkv share of FMA peak |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
 <!-- compare:end -->
 MD
