@@ -49,7 +49,12 @@ per head, [h, d_model, d_k], are explained one head at a time (--head).`,
   qkv explain random --seed 3
   qkv explain --x x.npy --wq wq.npy --wk wk.npy --wv wv.npy --tokens "a,b,c"
   qkv explain sharp --html sharp.html --plot out/`,
-		Args: cobra.MaximumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return fmt.Errorf("explain takes at most one example name (sharp or random), got %d: %s", len(args), strings.Join(args, " "))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.out.validateFor(cmd); err != nil {
 				return err
@@ -78,7 +83,7 @@ per head, [h, d_model, d_k], are explained one head at a time (--head).`,
 	f.StringVar(&opts.wk, "wk", "", "key projection W_K [d_model×d_k] as an .npy or .json `FILE`")
 	f.StringVar(&opts.wv, "wv", "", "value projection W_V [d_model×d_v] as an .npy or .json `FILE`")
 	f.StringVar(&opts.tokens, "tokens", "", "comma-separated token `labels` for the rows of X (default t0,t1,…)")
-	f.IntVar(&opts.head, "head", 0, "head `N` to explain, from 0, when the weight files hold one matrix per head [h, d_model, d_k]")
+	f.IntVar(&opts.head, "head", 0, "head `N` to explain, counted from 0, when the weight files hold one matrix per head [h, d_model, d_k] (default 0)")
 	opts.out.addFlags(cmd)
 	return cmd
 }
@@ -123,63 +128,52 @@ func explainInput(cmd *cobra.Command, args []string, o *explainOptions) (*attent
 	return nil, usageErrorf("unknown demo %q; choose sharp or random", args[0])
 }
 
-// loadCase reads X and the three projections from files with the
-// readers of qkv attend. A projection file may hold one matrix or one per
-// head [h, d_model, d_k]; o.head selects the head to explain.
+// loadCase reads X and the three projections with the loader and checks
+// of qkv attend, so both commands accept and reject the same files. A
+// projection file may hold one matrix or one per head [h, d_model, d_k];
+// o.head selects the head to explain.
 func loadCase(o *explainOptions) (*attentionCase, error) {
-	xIn, err := readAttendInput("X", o.x)
-	if err != nil {
+	in := &attendInputs{Files: map[string]string{}}
+	var arrays []*inputArray
+	read := func(name, path string) (*inputArray, error) {
+		a, err := readAttendInput(name, path)
+		if err != nil {
+			return nil, err
+		}
+		arrays = append(arrays, a)
+		in.Files[name] = path
+		return a, nil
+	}
+	if err := loadProjectionInputs(in, &attendOptions{x: o.x, wq: o.wq, wk: o.wk, wv: o.wv}, read); err != nil {
 		return nil, err
 	}
-	if len(xIn.arr.Shape) != 2 {
-		return nil, fmt.Errorf("X in %s has shape %s; want a matrix [n, d_model]", o.x, npy.ShapeString(xIn.arr.Shape))
-	}
-	xs, err := xIn.split()
-	if err != nil {
-		return nil, err
-	}
-	x := xs[0]
+	x := in.X
 	if x.Rows == 0 {
 		return nil, fmt.Errorf("X in %s has no rows; attention needs at least one token", o.x)
 	}
-	allFloat32 := xIn.arr.DType == npy.Float32
-	multiHead := false
-
-	var weights [3]*tensor.Matrix[float64]
-	for i, w := range []struct{ name, path string }{{"W_Q", o.wq}, {"W_K", o.wk}, {"W_V", o.wv}} {
-		in, err := readAttendInput(w.name, w.path)
-		if err != nil {
-			return nil, err
-		}
-		heads, err := in.split()
-		if err != nil {
-			return nil, err
-		}
-		if o.head < 0 || o.head >= len(heads) {
-			return nil, usageErrorf("invalid --head %d: %s in %s has %d head(s), numbered from 0", o.head, w.name, w.path, len(heads))
-		}
-		allFloat32 = allFloat32 && in.arr.DType == npy.Float32
-		multiHead = multiHead || len(heads) > 1
-		weights[i] = heads[o.head]
+	if o.head < 0 || o.head >= len(in.Heads) {
+		return nil, usageErrorf("invalid --head %d: the weights in %s, %s and %s have %d head(s), numbered from 0", o.head, o.wq, o.wk, o.wv, len(in.Heads))
 	}
+	head := in.Heads[o.head]
 
 	tokens := defaultTokens(x.Rows)
 	if o.tokens != "" {
-		if tokens, err = parseTokens("--tokens", o.tokens, x.Rows, "rows in X"); err != nil {
+		var err error
+		if tokens, err = parseTokens("--tokens", o.tokens, x.Rows, "rows in X", "row"); err != nil {
 			return nil, err
 		}
 	}
 	title := "attention of " + o.x
-	if multiHead {
+	if len(arrays[1].arr.Shape) == 3 {
 		title = fmt.Sprintf("attention of %s, head %d", o.x, o.head)
 	}
-	c, err := computeCase("input", title, tokens, x, weights[0], weights[1], weights[2])
+	c, err := computeCase("input", title, tokens, x, head.WQ, head.WK, head.WV)
 	if err != nil {
 		return nil, err
 	}
 	// The computation runs in float64. DType records the inputs' type for
 	// the memory estimate: float32 only when every input is float32.
-	if allFloat32 {
+	if dtype, _ := resolveAttendDType("", arrays); dtype == npy.Float32 {
 		c.DType = string(npy.Float32)
 	}
 	return c, nil

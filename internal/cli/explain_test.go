@@ -145,6 +145,7 @@ func TestExplainErrors(t *testing.T) {
 	w := writeJSONFile(t, dir, "w.json", "[[1, 0], [0, 1]]")
 	w3 := writeJSONFile(t, dir, "w3.json", "[[1, 0], [0, 1], [1, 1]]")
 	cube := writeJSONFile(t, dir, "cube.json", "[[[1]]]")
+	heads := writeJSONFile(t, dir, "heads.json", "[[[1, 0], [0, 1]], [[0, 1], [1, 0]]]")
 	writePlotNPY(t, dir, "nan.npy", []int{2, 2}, []float64{1, 0, 0, math.NaN()})
 	nan := filepath.Join(dir, "nan.npy")
 	cases := []struct {
@@ -165,9 +166,10 @@ func TestExplainErrors(t *testing.T) {
 		{"3-D input", []string{"explain", "--x", cube, "--wq", w, "--wk", w, "--wv", w}, exitFailure, "want a matrix [n, d_model]"},
 		{"head out of range", []string{"explain", "--x", x, "--wq", w, "--wk", w, "--wv", w, "--head", "1"}, exitUsage, "invalid --head 1"},
 		{"head on demo", []string{"explain", "sharp", "--head", "1"}, exitUsage, "--head apply to --x input only"},
-		{"d_model mismatch", []string{"explain", "--x", x, "--wq", w3, "--wk", w, "--wv", w}, exitFailure, "W_Q"},
+		{"d_model mismatch", []string{"explain", "--x", x, "--wq", w3, "--wk", w, "--wv", w}, exitFailure, "W_Q in " + w3},
+		{"3-D W_Q beside 2-D W_K", []string{"explain", "--x", x, "--wq", heads, "--wk", w, "--wv", heads}, exitFailure, "give every head's inputs as 2-D matrices or all as 3-D"},
 		{"NaN input", []string{"explain", "--x", nan, "--wq", w, "--wk", w, "--wv", w}, exitFailure, "NaN"},
-		{"too many args", []string{"explain", "sharp", "random"}, exitUsage, "2"},
+		{"too many args", []string{"explain", "sharp", "random"}, exitUsage, "explain takes at most one example name (sharp or random), got 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -39,7 +39,9 @@ per head, scores on a blue–white–red scale centred on 0, weights from pale
 It writes attention.<format> (S and A per head, and the output when there
 is one head) and, for several heads, output.<format>. A missing array is
 skipped with a note; at least scores.npy or weights.npy must exist.
-Tokens are labelled t0, t1, … unless --tokens names them. --html FILE also
+scores.npy and weights.npy must be 3-D, [h, n_q, n_k], even for one head.
+Queries are labelled q0, q1, … and keys k0, k1, … unless --tokens and
+--key-tokens name them; --tokens also names the keys when n_q = n_k. --html FILE also
 writes the matrices and figures as one printable page.`,
 		Example: `  qkv attend --x x.npy --wq wq.npy --wk wk.npy --wv wv.npy --out result/
   qkv plot --in result/
@@ -63,8 +65,8 @@ writes the matrices and figures as one printable page.`,
 	f := cmd.Flags()
 	f.StringVar(&o.in, "in", "", "`DIR` with scores.npy, weights.npy and output.npy from qkv attend --out (required)")
 	f.StringVar(&o.out, "out", "", "write the figures to `DIR`, created if missing (default: the --in directory)")
-	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `labels`, also used for the keys when n_q = n_k (default t0,t1,…)")
-	f.StringVar(&o.keyTokens, "key-tokens", "", "comma-separated key token `labels` when they differ from the queries")
+	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `labels`, also used for the keys when n_q = n_k (default q0,q1,…)")
+	f.StringVar(&o.keyTokens, "key-tokens", "", "comma-separated key token `LABELS` when they differ from the queries (default: the --tokens labels when n_q = n_k, otherwise k0,k1,…)")
 	f.StringVar(&o.render.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats`: png, svg, pdf")
 	f.StringVar(&o.render.htmlFile, "html", "", "also write a self-contained printable HTML report to `FILE`")
 	return cmd
@@ -83,17 +85,23 @@ func runPlot(env *Env, o *plotOptions) error {
 	}
 	heads := max(len(arrays.scores), len(arrays.weights))
 	nq, nk := arrays.shape()
-	queries, err := parseTokens("--tokens", o.tokens, nq, "queries (n_q)")
-	if err != nil {
-		return err
+	// Without labels, queries are q0, q1, … and keys k0, k1, …, as in the
+	// tables of qkv attend.
+	queries := attendLabels("q", nq)
+	if o.tokens != "" {
+		if queries, err = parseTokens("--tokens", o.tokens, nq, "queries (n_q)", "query (row)"); err != nil {
+			return err
+		}
 	}
 	keyList := o.keyTokens
 	if keyList == "" && nq == nk {
 		keyList = o.tokens
 	}
-	keys, err := parseTokens("--key-tokens", keyList, nk, "keys (n_k)")
-	if err != nil {
-		return err
+	keys := attendLabels("k", nk)
+	if keyList != "" {
+		if keys, err = parseTokens("--key-tokens", keyList, nk, "keys (n_k)", "key (column)"); err != nil {
+			return err
+		}
 	}
 
 	// output.npy is one head's A·V only when there is one head; with
@@ -124,7 +132,7 @@ func runPlot(env *Env, o *plotOptions) error {
 // parseTokens splits a comma-separated label list and checks that it has
 // n labels; an empty list yields t0, t1, …. Spaces around labels are
 // removed.
-func parseTokens(flag, list string, n int, what string) ([]string, error) {
+func parseTokens(flag, list string, n int, what, each string) ([]string, error) {
 	if list == "" {
 		return defaultTokens(n), nil
 	}
@@ -133,7 +141,7 @@ func parseTokens(flag, list string, n int, what string) ([]string, error) {
 		labels[i] = strings.TrimSpace(labels[i])
 	}
 	if len(labels) != n {
-		return nil, usageErrorf("%s has %d labels but the arrays have %d %s; give one label per row", flag, len(labels), n, what)
+		return nil, usageErrorf("%s has %d labels but the arrays have %d %s; give one label per %s", flag, len(labels), n, what, each)
 	}
 	return labels, nil
 }
@@ -147,25 +155,47 @@ func (a *attendArrays) shape() (nq, nk int) {
 	return m[0].Rows, m[0].Cols
 }
 
-// readAttendArrays reads scores.npy, weights.npy and output.npy from dir,
-// skipping missing files with a note on stderr, and checks that their
-// shapes agree.
+// readAttendArrays reads scores.npy, weights.npy and output.npy from dir
+// and checks that their shapes agree. A missing file is skipped with a
+// note on stderr, as long as scores.npy or weights.npy exists.
 func readAttendArrays(env *Env, dir string) (*attendArrays, error) {
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("read --in directory: %w", err)
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("--in %s is not a directory; give the directory that qkv attend --out wrote", dir)
 	}
+	names := []string{"scores.npy", "weights.npy", "output.npy"}
+	var missing []string
+	present := map[string]bool{}
+	for _, name := range names {
+		_, err := os.Stat(filepath.Join(dir, name))
+		switch {
+		case err == nil:
+			present[name] = true
+		case errors.Is(err, fs.ErrNotExist):
+			missing = append(missing, name)
+		default:
+			return nil, err
+		}
+	}
+	if !present["scores.npy"] && !present["weights.npy"] {
+		return nil, fmt.Errorf("%s lacks %s, and plot needs at least scores.npy or weights.npy; write them with qkv attend --out %s", dir, strings.Join(missing, ", "), dir)
+	}
+	for _, name := range missing {
+		fmt.Fprintf(env.Stderr, "qkv plot: note: %s not found; drawing without it\n", filepath.Join(dir, name))
+	}
+
 	var a attendArrays
 	var err error
-	if a.scores, err = readHeads(env, dir, "scores.npy", true); err != nil {
-		return nil, err
+	if present["scores.npy"] {
+		if a.scores, err = readHeads(dir, "scores.npy", true); err != nil {
+			return nil, err
+		}
 	}
-	if a.weights, err = readHeads(env, dir, "weights.npy", false); err != nil {
-		return nil, err
-	}
-	if a.scores == nil && a.weights == nil {
-		return nil, fmt.Errorf("%s has neither scores.npy nor weights.npy; run qkv attend --out %s first", dir, dir)
+	if present["weights.npy"] {
+		if a.weights, err = readHeads(dir, "weights.npy", false); err != nil {
+			return nil, err
+		}
 	}
 	if a.scores != nil && a.weights != nil {
 		s, w := a.scores[0].Shape(), a.weights[0].Shape()
@@ -173,19 +203,18 @@ func readAttendArrays(env *Env, dir string) (*attendArrays, error) {
 			return nil, fmt.Errorf("scores.npy has %d heads of %v but weights.npy has %d heads of %v in %s; they must come from the same run", len(a.scores), s, len(a.weights), w, dir)
 		}
 	}
+	if !present["output.npy"] {
+		return &a, nil
+	}
 
 	nq, _ := a.shape()
 	path := filepath.Join(dir, "output.npy")
 	arr, err := npy.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		fmt.Fprintf(env.Stderr, "qkv plot: note: %s not found; drawing without the output\n", path)
-		return &a, nil
-	case err != nil:
+	if err != nil {
 		return nil, err
 	}
 	if len(arr.Shape) != 2 || arr.Shape[0] != nq {
-		return nil, fmt.Errorf("%s has shape %s; want [n_q, d_out] with n_q = %d, the queries of the weights", path, npy.ShapeString(arr.Shape), nq)
+		return nil, fmt.Errorf("%s has shape %s; want [n_q, d_out] with n_q = %d, the queries of the scores and weights", path, npy.ShapeString(arr.Shape), nq)
 	}
 	if err := checkFloat(path, arr); err != nil {
 		return nil, err
@@ -196,25 +225,17 @@ func readAttendArrays(env *Env, dir string) (*attendArrays, error) {
 	return &a, nil
 }
 
-// readHeads reads an [h, n_q, n_k] array (or one [n_q, n_k] matrix) as
-// one matrix per head. A missing file returns nil with a note on stderr.
+// readHeads reads an [h, n_q, n_k] array as one matrix per head.
 // allowNegInf permits -Inf entries, which mark masked scores.
-func readHeads(env *Env, dir, name string, allowNegInf bool) ([]*tensor.Matrix[float64], error) {
+func readHeads(dir, name string, allowNegInf bool) ([]*tensor.Matrix[float64], error) {
 	path := filepath.Join(dir, name)
 	arr, err := npy.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(env.Stderr, "qkv plot: note: %s not found; drawing without it\n", path)
-		return nil, nil
-	}
 	if err != nil {
 		return nil, err
 	}
 	shape := arr.Shape
-	if len(shape) == 2 {
-		shape = []int{1, shape[0], shape[1]}
-	}
 	if len(shape) != 3 || shape[0] == 0 || shape[1] == 0 || shape[2] == 0 {
-		return nil, fmt.Errorf("%s has shape %s; want [h, n_q, n_k] with every dimension at least 1", path, npy.ShapeString(arr.Shape))
+		return nil, fmt.Errorf("%s has shape %s; want [h, n_q, n_k], as qkv attend --out writes, with every dimension at least 1 (save one head's [n_q, n_k] matrix as [1, n_q, n_k])", path, npy.ShapeString(arr.Shape))
 	}
 	if err := checkFloat(path, arr); err != nil {
 		return nil, err

@@ -77,8 +77,10 @@ func TestPlotDefaultsToInputDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(svg, []byte(">t0<")) || !bytes.Contains(svg, []byte(">t3<")) {
-		t.Errorf("default labels t0…t3 missing from attention.svg")
+	for _, want := range []string{">q0<", ">q3<", ">k0<", ">k3<"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("default label %s missing from attention.svg", want)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(in, "attention.png")); !os.IsNotExist(err) {
 		t.Errorf("--plot-format svg also wrote a PNG: %v", err)
@@ -137,9 +139,17 @@ func TestPlotErrors(t *testing.T) {
 		want  string
 	}{
 		{"missing --in", nil, []string{"plot"}, exitUsage, "missing --in"},
-		{"no arrays", func(t *testing.T, dir string) {}, nil, exitFailure, "neither scores.npy nor weights.npy"},
+		{"no arrays", func(t *testing.T, dir string) {}, nil, exitFailure, "lacks scores.npy, weights.npy, output.npy"},
+		{"2-D scores", func(t *testing.T, dir string) {
+			writePlotNPY(t, dir, "scores.npy", []int{7, 5}, make([]float64, 35))
+		}, nil, exitFailure, "want [h, n_q, n_k]"},
+		{"2-D weights beside 3-D scores", func(t *testing.T, dir string) {
+			writePlotNPY(t, dir, "scores.npy", []int{1, 2, 2}, []float64{0, 0, 0, 0})
+			writePlotNPY(t, dir, "weights.npy", []int{2, 2}, []float64{1, 0, 0, 1})
+		}, nil, exitFailure, "weights.npy has shape [2 2]"},
 		{"token count", sharpArrays, []string{"--tokens", "a,b"}, exitUsage, "--tokens has 2 labels"},
 		{"key token count", sharpArrays, []string{"--key-tokens", "a"}, exitUsage, "--key-tokens has 1 labels"},
+		{"key token per column", sharpArrays, []string{"--key-tokens", "a,b"}, exitUsage, "one label per key (column)"},
 		{"NaN weight", func(t *testing.T, dir string) {
 			writePlotNPY(t, dir, "weights.npy", []int{1, 2, 2}, []float64{0.5, 0.5, math.NaN(), 1})
 		}, nil, exitFailure, "NaN at [0, 1, 0]"},
@@ -185,6 +195,57 @@ func TestPlotErrors(t *testing.T) {
 			for _, name := range []string{"attention.png", "attention.svg"} {
 				if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
 					t.Errorf("%s exists after a failed run", name)
+				}
+			}
+		})
+	}
+}
+
+func TestPlotEmptyDirectoryFailsOnce(t *testing.T) {
+	code, _, errOut := runCLI(t, "plot", "--in", t.TempDir())
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d", code, exitFailure)
+	}
+	if strings.Contains(errOut, "note:") {
+		t.Errorf("stderr has notes before the error: %q", errOut)
+	}
+	if n := strings.Count(errOut, "\n"); n != 1 {
+		t.Errorf("stderr has %d lines, want one error: %q", n, errOut)
+	}
+}
+
+// TestPlotLabelsQueriesAndKeys draws arrays with n_q = 2 and n_k = 3,
+// whose keys need labels of their own.
+func TestPlotLabelsQueriesAndKeys(t *testing.T) {
+	cases := []struct {
+		name       string
+		args       []string
+		want, lack []string
+	}{
+		{"no tokens", nil, []string{">q0<", ">q1<", ">k0<", ">k2<"}, []string{">t0<", ">t2<"}},
+		{"query tokens", []string{"--tokens", "a,b"}, []string{">a<", ">b<", ">k0<", ">k2<"}, []string{">t0<", ">q0<"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := t.TempDir()
+			writePlotNPY(t, in, "weights.npy", []int{1, 2, 3}, []float64{0.5, 0.25, 0.25, 0.2, 0.2, 0.6})
+			args := append([]string{"plot", "--in", in, "--plot-format", "svg"}, c.args...)
+			code, _, errOut := runCLI(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			svg, err := os.ReadFile(filepath.Join(in, "attention.svg"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !bytes.Contains(svg, []byte(w)) {
+					t.Errorf("attention.svg lacks label %s", w)
+				}
+			}
+			for _, l := range c.lack {
+				if bytes.Contains(svg, []byte(l)) {
+					t.Errorf("attention.svg has label %s", l)
 				}
 			}
 		})

@@ -141,7 +141,7 @@ func FuzzParseTokens(f *testing.F) {
 		if n < 0 || n > 1000 {
 			return
 		}
-		labels, err := parseTokens("--tokens", list, n, "rows")
+		labels, err := parseTokens("--tokens", list, n, "rows", "row")
 		if err != nil {
 			if !isUsageError(err) {
 				t.Errorf("parseTokens(%q, %d) returned a non-usage error: %v", list, n, err)
