@@ -141,6 +141,20 @@ func NewFloat32(shape []int, data []float32) (*Array, error) {
 	return a, nil
 }
 
+// newBool returns a bool array with the given shape and elements.
+func newBool(shape []int, data []bool) (*Array, error) {
+	a, err := newArray(shape, Bool, len(data))
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range data {
+		if v {
+			a.raw[i] = 1
+		}
+	}
+	return a, nil
+}
+
 func newArray(shape []int, dtype DType, n int) (*Array, error) {
 	size, err := elementCount(shape)
 	if err != nil {

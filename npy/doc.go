@@ -32,9 +32,10 @@
 // # JSON
 //
 // ReadJSON accepts a number or nested arrays of numbers of any depth, such
-// as [[1, 2], [3, 4]] for shape [2 2]. Ragged arrays, strings, booleans,
-// null and numbers outside the float64 range are rejected with an error
-// naming the element. The result always has dtype float64. ReadFile picks
+// as [[1, 2], [3, 4]] for shape [2 2], and returns dtype float64. Nested
+// arrays of true and false return dtype bool. Ragged arrays, strings,
+// null, numbers mixed with booleans and numbers outside the float64 range
+// are rejected with an error naming the element. ReadFile picks
 // the format from the file extension (.npy or .json) and otherwise from
 // the content.
 package npy

@@ -11,8 +11,10 @@ import (
 
 // ReadJSON reads a number or nested JSON arrays of numbers, such as
 // [[1, 2, 3], [4, 5, 6]], into a float64 Array whose shape is the nesting
-// ([2 3] here). Every array at the same depth must have the same length.
-// Errors name the offending element by its index, such as [1][2].
+// ([2 3] here). Arrays of true and false, such as [[true, false]], are
+// read into a bool Array instead; numbers and booleans cannot be mixed.
+// Every array at the same depth must have the same length. Errors name
+// the offending element by its index, such as [1][2].
 func ReadJSON(r io.Reader) (*Array, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
@@ -31,11 +33,61 @@ func ReadJSON(r io.Reader) (*Array, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, isBool := firstJSONLeaf(v).(bool); isBool {
+		flags := make([]bool, 0)
+		if err := flattenJSONBools(v, shape, nil, &flags); err != nil {
+			return nil, err
+		}
+		return newBool(shape, flags)
+	}
 	values := make([]float64, 0)
 	if err := flattenJSON(v, shape, nil, &values); err != nil {
 		return nil, err
 	}
 	return NewFloat64(shape, values)
+}
+
+// firstJSONLeaf returns the first value of v that is not an array, or nil
+// when v has no elements.
+func firstJSONLeaf(v any) any {
+	for {
+		list, ok := v.([]any)
+		if !ok {
+			return v
+		}
+		if len(list) == 0 {
+			return nil
+		}
+		v = list[0]
+	}
+}
+
+// flattenJSONBools is flattenJSON for an array of booleans.
+func flattenJSONBools(v any, shape, index []int, out *[]bool) error {
+	if len(shape) == 0 {
+		b, ok := v.(bool)
+		if !ok {
+			if _, isList := v.([]any); isList {
+				return fmt.Errorf("ragged JSON array: element %s is an array, but element %s is a boolean", formatIndex(index), formatIndex(zeroIndex(len(index))))
+			}
+			return fmt.Errorf("element %s is %s, want a boolean like element %s", formatIndex(index), describeJSON(v), formatIndex(zeroIndex(len(index))))
+		}
+		*out = append(*out, b)
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("ragged JSON array: element %s is %s, but element %s is an array", formatIndex(index), describeJSON(v), formatIndex(zeroIndex(len(index))))
+	}
+	if len(list) != shape[0] {
+		return fmt.Errorf("ragged JSON array: array %s has %d elements, array %s has %d", formatIndex(index), len(list), formatIndex(zeroIndex(len(index))), shape[0])
+	}
+	for i, e := range list {
+		if err := flattenJSONBools(e, shape[1:], append(index, i), out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // jsonShape follows the first element at each depth to find the shape
@@ -115,6 +167,8 @@ func describeJSON(v any) string {
 		return "null"
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
+	case json.Number:
+		return fmt.Sprintf("the number %s", clip(string(x)))
 	case string:
 		return fmt.Sprintf("the string %q", clip(x))
 	case map[string]any:

@@ -50,7 +50,9 @@ func TestReadJSONErrors(t *testing.T) {
 		{"array where number", "[1, [2]]", "element [1] is an array, but element [0] is a number"},
 		{"string", `[[1, "2"]]`, `element [0][1] is the string "2", want a number`},
 		{"null", "[1, null]", "element [1] is null"},
-		{"boolean", "[true]", "element [0] is the boolean true"},
+		{"boolean among numbers", "[1, true]", "element [1] is the boolean true"},
+		{"number among booleans", "[[true, 1]]", "element [0][1] is the number 1, want a boolean"},
+		{"ragged booleans", "[[true], [false, true]]", "array [1] has 2 elements"},
 		{"object", `{"a": 1}`, "is an object"},
 		{"overflow", "[1e400]", "element [0]: number 1e400 is outside the float64 range"},
 		{"two values", "[1] [2]", "unexpected data after the first value"},
@@ -68,8 +70,25 @@ func TestReadJSONErrors(t *testing.T) {
 	}
 }
 
+func TestReadJSONBooleans(t *testing.T) {
+	a, err := ReadJSON(strings.NewReader("[[true, false], [false, true]]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.Shape, []int{2, 2}) || a.DType != Bool {
+		t.Fatalf("got %v, want [2 2] bool", a)
+	}
+	got, err := a.Bool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, false, false, true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
 func FuzzReadJSON(f *testing.F) {
-	for _, s := range []string{"[[1, 2], [3, 4]]", "[]", "1", "[[[1]], [[2]]]", "[[1], 2]", `["a"]`} {
+	for _, s := range []string{"[[1, 2], [3, 4]]", "[]", "1", "[[[1]], [[2]]]", "[[1], 2]", `["a"]`, "[[true, false]]", "[true, 1]"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, input string) {

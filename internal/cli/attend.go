@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -56,10 +57,11 @@ Masks (--mask):
   none     every query attends to every key
   causal   query i attends to key j only if j ≤ i + n_k − n_q, so the
            queries line up with the last n_q keys
-  FILE     an NPY array [n_q, n_k], the same for every head: bool or
+  FILE     an array [n_q, n_k], the same for every head. In NPY, bool or
            integer 0/1 means "may attend" (1 = yes, other integers are an
            error), float is a bias added to the scaled scores (-inf masks
-           the entry, NaN and +inf are an error)
+           the entry, NaN and +inf are an error). In JSON, only true/false
+           is accepted, because JSON numbers cannot tell 0/1 from a bias.
 A query whose keys are all masked gets zero weights and a zero output row.
 
 Element type: by default the computation runs in float32 when every input
@@ -86,17 +88,17 @@ infinity. Otherwise attend prints the shapes and matrices as tables.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.x, "x", "", "token embeddings X [n, d_model], from an NPY or JSON `file`; needs --wq, --wk and --wv")
-	f.StringVar(&o.wq, "wq", "", "query projection W_Q [d_model, d_k], or [h, d_model, d_k] for h heads, from a `file`")
-	f.StringVar(&o.wk, "wk", "", "key projection W_K [d_model, d_k], or [h, d_model, d_k], from a `file`")
-	f.StringVar(&o.wv, "wv", "", "value projection W_V [d_model, d_v], or [h, d_model, d_v], from a `file`")
-	f.StringVar(&o.q, "q", "", "queries Q [n_q, d_k], or [h, n_q, d_k] for h heads, from a `file`; needs --k and --v, excludes --x")
-	f.StringVar(&o.k, "k", "", "keys K [n_k, d_k], or [h, n_k, d_k], from a `file`")
-	f.StringVar(&o.v, "v", "", "values V [n_k, d_v], or [h, n_k, d_v], from a `file`")
-	f.StringVar(&o.wo, "wo", "", "output projection W_O [h·d_v, d_out], from a `file` (default: none, the output is the concatenated heads)")
-	f.StringVar(&o.mask, "mask", "none", "keys each query may attend to: `{none|causal|FILE}`, where FILE is NPY [n_q, n_k] of bool or 0/1 integers (1 = allowed) or floats (additive bias)")
-	f.Float64Var(&o.scale, "scale", 0, "factor applied to Q·Kᵀ, a plain number (default 1/√d_k)")
-	f.StringVar(&o.dtype, "dtype", "", "element type of the computation: float32 or float64 (default: the inputs' type)")
+	f.StringVar(&o.x, "x", "", "token embeddings X [n, d_model], from an NPY or JSON `FILE`; needs --wq, --wk and --wv")
+	f.StringVar(&o.wq, "wq", "", "query projection W_Q [d_model, d_k], or [h, d_model, d_k] for h heads, from an NPY or JSON `FILE`")
+	f.StringVar(&o.wk, "wk", "", "key projection W_K [d_model, d_k], or [h, d_model, d_k], from an NPY or JSON `FILE`")
+	f.StringVar(&o.wv, "wv", "", "value projection W_V [d_model, d_v], or [h, d_model, d_v], from an NPY or JSON `FILE`")
+	f.StringVar(&o.q, "q", "", "queries Q [n_q, d_k], or [h, n_q, d_k] for h heads, from an NPY or JSON `FILE`; needs --k and --v, excludes --x")
+	f.StringVar(&o.k, "k", "", "keys K [n_k, d_k], or [h, n_k, d_k], from an NPY or JSON `FILE`")
+	f.StringVar(&o.v, "v", "", "values V [n_k, d_v], or [h, n_k, d_v], from an NPY or JSON `FILE`")
+	f.StringVar(&o.wo, "wo", "", "output projection W_O [h·d_v, d_out], from an NPY or JSON `FILE` (default: none, the output is the concatenated heads)")
+	f.StringVar(&o.mask, "mask", "none", "keys each query may attend to: none, causal, or an NPY or JSON `MASK` file [n_q, n_k] of booleans or 0/1 integers (1 = may attend) or floats (a bias added to the scores)")
+	f.Float64Var(&o.scale, "scale", 0, "`FACTOR` applied to Q·Kᵀ, a plain number (default 1/√d_k)")
+	f.StringVar(&o.dtype, "dtype", "", "element `TYPE` of the computation: float32 or float64 (default: float32 when every input is float32, else float64)")
 	f.StringVar(&o.outDir, "out", "", "write scores.npy, weights.npy and output.npy into `DIR` (created if missing)")
 	f.BoolVar(&o.jsonOut, "json", false, "print scores, weights and output as one JSON object (masked scores as null)")
 	o.render.addFlags(cmd)
@@ -125,7 +127,12 @@ func (o *attendOptions) validate(cmd *cobra.Command) error {
 		}
 	}
 	if len(missing) > 0 {
-		return usageErrorf("missing %s: the %s inputs need all of them", strings.Join(missing, " and "), required[0].flag)
+		var all []string
+		for _, r := range required {
+			all = append(all, "--"+r.flag)
+		}
+		together := strings.Join(all[:len(all)-1], ", ") + " and " + all[len(all)-1]
+		return usageErrorf("%s must be given together: missing %s", together, strings.Join(missing, " and "))
 	}
 
 	if o.dtype != "" && o.dtype != "float32" && o.dtype != "float64" {
@@ -139,8 +146,13 @@ func (o *attendOptions) validate(cmd *cobra.Command) error {
 			return usageErrorf("invalid --scale 0: every score would be 0; omit --scale for the default 1/√d_k")
 		}
 	}
-	if o.mask == "" {
-		return usageErrorf("empty --mask: use none, causal or an NPY file")
+	switch {
+	case o.mask == "":
+		return usageErrorf("empty --mask: use none, causal or the path of an NPY or JSON mask file")
+	case o.mask != "none" && o.mask != "causal" && (strings.EqualFold(o.mask, "none") || strings.EqualFold(o.mask, "causal")):
+		if _, err := os.Stat(o.mask); err != nil {
+			return usageErrorf("invalid --mask %q: the mask words are none and causal, in lower case; anything else is read as a file path", o.mask)
+		}
 	}
 	return nil
 }
@@ -429,12 +441,14 @@ func loadAttendMask(in *attendInputs, mask string) error {
 		return nil
 	}
 	path := mask
-	if strings.EqualFold(filepath.Ext(path), ".json") {
-		return fmt.Errorf("mask %s: a mask must be an NPY file, because JSON numbers cannot tell a 0/1 mask from a float bias; save it with np.save", path)
-	}
 	a, err := npy.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read mask: %w", err)
+	}
+	// ReadJSON returns float64 for numbers, so a 0/1 mask and a bias look
+	// alike; only true/false is unambiguous.
+	if isJSONFile(path) && a.DType != npy.Bool {
+		return fmt.Errorf("mask in %s holds JSON numbers, which cannot tell a 0/1 mask from a float bias; write true (may attend) and false (masked), or save the mask as NPY with np.save", path)
 	}
 	nq, nk := in.attendShape()
 	if len(a.Shape) != 2 || a.Shape[0] != nq || a.Shape[1] != nk {
@@ -464,6 +478,27 @@ func loadAttendMask(in *attendInputs, mask string) error {
 		in.Bias = bias
 	}
 	return nil
+}
+
+// isJSONFile reports whether npy.ReadFile reads path as JSON: by its
+// .json extension, or, for any extension but .npy, by content that
+// starts with a JSON array or number.
+func isJSONFile(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		return true
+	case ".npy":
+		return false
+	}
+	head := make([]byte, 64)
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	n, _ := f.Read(head)
+	trimmed := strings.TrimLeft(string(head[:n]), " \t\r\n")
+	return trimmed != "" && (trimmed[0] == '[' || trimmed[0] == '-' || (trimmed[0] >= '0' && trimmed[0] <= '9'))
 }
 
 // resolveAttendDType picks the computation's element type: the --dtype
@@ -553,7 +588,7 @@ func computeAttendAs[T tensor.Float](in *attendInputs) (*attendRun, error) {
 		res, err = attention.AttendHeads(projs, wo, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("attention in %s: %w", in.DType, err)
+		return nil, fmt.Errorf("compute in %s: %w", in.DType, err)
 	}
 	return newAttendRun(in, res), nil
 }

@@ -297,6 +297,24 @@ func TestAttendReadsJSONInputs(t *testing.T) {
 	}
 }
 
+func TestAttendJSONBoolMask(t *testing.T) {
+	dir := t.TempDir()
+	q := writeJSONFile(t, dir, "q.json", "[[1, 0], [0, 1]]")
+	v := writeJSONFile(t, dir, "v.json", "[[10], [20]]")
+	mask := writeJSONFile(t, dir, "mask.json", "[[true, false], [true, true]]")
+	code, stdout, stderr := runAttendCLI("attend", "--q", q, "--k", q, "--v", v, "--scale", "1", "--mask", mask, "--json")
+	if code != exitOK {
+		t.Fatalf("exit status %d: %s", code, stderr)
+	}
+	var got struct{ Weights [][][]float64 }
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if w := got.Weights[0]; w[0][0] != 1 || w[0][1] != 0 || w[1][0] == 0 {
+		t.Errorf("weights = %v, want row 0 = [1 0] and row 1 over both keys", w)
+	}
+}
+
 func TestAttendMixedDTypesNote(t *testing.T) {
 	dir := t.TempDir()
 	q := saveAttendNPY(t, dir, "q.npy", []int{1, 2}, []float32{1, 2})
@@ -374,6 +392,7 @@ func TestAttendErrors(t *testing.T) {
 		{"x with q", fromX("--q", path("x.npy")), exitUsage, []string{"--x/--wq/--wk/--wv and --q/--k/--v"}},
 		{"missing wk", []string{"attend", "--x", path("x.npy"), "--wq", path("w.npy"), "--wv", path("w.npy")}, exitUsage, []string{"missing --wk"}},
 		{"missing k and v", []string{"attend", "--q", path("x.npy")}, exitUsage, []string{"missing --k and --v"}},
+		{"missing wk names the group", []string{"attend", "--x", path("x.npy"), "--wq", path("w.npy"), "--wv", path("w.npy")}, exitUsage, []string{"--x, --wq, --wk and --wv must be given together: missing --wk"}},
 		{"bad dtype", fromX("--dtype", "float16"), exitUsage, []string{`invalid --dtype "float16"`}},
 		{"zero scale", fromX("--scale", "0"), exitUsage, []string{"invalid --scale 0"}},
 		{"infinite scale", fromX("--scale", "inf"), exitUsage, []string{"invalid --scale +Inf"}},
@@ -393,10 +412,13 @@ func TestAttendErrors(t *testing.T) {
 		{"mask shape", fromX("--mask", path("mask_shape.npy")), exitFailure, []string{"mask_shape.npy", "want [n_q, n_k] = [2 2]"}},
 		{"mask integer 2", direct("x.npy", "k.npy", "v.npy", "--mask", path("mask_two.npy")), exitFailure, []string{"mask_two.npy", "has 2 at [1 0]"}},
 		{"mask +Inf bias", direct("x.npy", "k.npy", "v.npy", "--mask", path("mask_inf.npy")), exitFailure, []string{"mask_inf.npy", "+Inf at [0 1]"}},
-		{"JSON mask", direct("x.npy", "k.npy", "v.npy", "--mask", path("mask.json")), exitFailure, []string{"mask.json", "must be an NPY file"}},
+		{"JSON number mask", direct("x.npy", "k.npy", "v.npy", "--mask", path("mask.json")), exitFailure, []string{"mask.json", "cannot tell a 0/1 mask from a float bias"}},
+		{"mask word in capitals", fromX("--mask", "Causal"), exitUsage, []string{`invalid --mask "Causal"`, "none and causal, in lower case"}},
+		{"missing v", []string{"attend", "--q", path("x.npy"), "--k", path("k.npy")}, exitUsage, []string{"--q, --k and --v must be given together: missing --v"}},
+		{"plot-format without plot", fromX("--plot-format", "svg"), exitUsage, []string{"--plot-format needs --plot"}},
 		{"missing mask file", fromX("--mask", path("nomask.npy")), exitFailure, []string{"nomask.npy"}},
 		{"float32 overflow", direct("huge.npy", "k.npy", "v.npy", "--dtype", "float32"), exitFailure, []string{"huge.npy", "outside the float32 range"}},
-		{"score overflow", direct("overflow.npy", "overflow.npy", "v2.npy"), exitFailure, []string{"overflows to +Inf"}},
+		{"score overflow", direct("overflow.npy", "overflow.npy", "v2.npy"), exitFailure, []string{"compute in float64: head 0: attention: score", "overflows to +Inf"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -174,19 +176,54 @@ func numpyRandomCase(seed uint32) (*attentionCase, error) {
 	return computeCase("random", title, defaultTokens(randomTokens), mats[0], mats[1], mats[2], mats[3])
 }
 
+// seedFlag is a non-negative integer flag. Set only records the text, so
+// that parse can report a bad value in this command's own words instead
+// of pflag's, which quote strconv.
+type seedFlag struct {
+	text  string
+	value uint64
+}
+
+func newSeedFlag(def uint64) *seedFlag {
+	return &seedFlag{text: strconv.FormatUint(def, 10), value: def}
+}
+
+func (s *seedFlag) String() string     { return s.text }
+func (s *seedFlag) Set(v string) error { s.text = v; return nil }
+func (s *seedFlag) Type() string       { return "N" }
+
+// parse converts the flag's text, rejecting anything but an integer from
+// 0 to maxValue.
+func (s *seedFlag) parse(name string, maxValue uint64) (uint64, error) {
+	v, err := strconv.ParseUint(strings.TrimSpace(s.text), 10, 64)
+	if err != nil || v > maxValue {
+		if maxValue == math.MaxUint64 {
+			return 0, usageErrorf("invalid --%s %q: want a non-negative integer", name, s.text)
+		}
+		return 0, usageErrorf("invalid --%s %q: want an integer from 0 to %d", name, s.text, maxValue)
+	}
+	s.value = v
+	return v, nil
+}
+
 // randomFromFlags builds the random demo from --seed or --numpy-seed,
 // which exclude each other.
-func randomFromFlags(cmd *cobra.Command, seed uint64, numpySeed int64) (*attentionCase, error) {
+func randomFromFlags(cmd *cobra.Command, seed, numpySeed *seedFlag) (*attentionCase, error) {
 	if !cmd.Flags().Changed("numpy-seed") {
-		return randomCase(seed)
+		v, err := seed.parse("seed", math.MaxUint64)
+		if err != nil {
+			return nil, err
+		}
+		return randomCase(v)
 	}
 	if cmd.Flags().Changed("seed") {
 		return nil, usageErrorf("--seed and --numpy-seed exclude each other; give one")
 	}
-	if numpySeed < 0 || numpySeed > maxNumpySeed {
-		return nil, usageErrorf("invalid --numpy-seed %d: numpy accepts seeds from 0 to %d", numpySeed, int64(maxNumpySeed))
+	v, err := numpySeed.parse("numpy-seed", maxNumpySeed)
+	if err != nil {
+		return nil, err
 	}
-	return numpyRandomCase(uint32(numpySeed))
+	return numpyRandomCase(uint32(v))
 }
 
 // defaultTokens returns the labels t0, t1, … for n tokens.
@@ -280,8 +317,7 @@ on its target and 0.0174 on each other token.`,
 
 func newDemoRandomCmd(env *Env) *cobra.Command {
 	var jsonOut bool
-	var seed uint64
-	var numpySeed int64
+	seed, numpySeed := newSeedFlag(1), newSeedFlag(0)
 	var out renderFlags
 	cmd := &cobra.Command{
 		Use:   "random",
@@ -316,8 +352,8 @@ the keys, as in "qkv demo sharp".`,
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the matrices as one JSON object instead of tables")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed `N` of the Go random number generator")
-	cmd.Flags().Int64Var(&numpySeed, "numpy-seed", 0, "draw as numpy does after np.random.seed(`N`), 0 ≤ N < 2³²; excludes --seed")
+	cmd.Flags().Var(seed, "seed", "seed `N` of the Go random number generator, 0 ≤ N < 2⁶⁴")
+	cmd.Flags().Var(numpySeed, "numpy-seed", "draw as numpy does after np.random.seed(`N`), 0 ≤ N < 2³²; excludes --seed (default: use --seed)")
 	out.addFlags(cmd)
 	return cmd
 }

@@ -224,6 +224,10 @@ func TestDemoUsageErrors(t *testing.T) {
 		{"both seeds", []string{"demo", "random", "--seed", "1", "--numpy-seed", "2"}, "exclude each other"},
 		{"negative numpy seed", []string{"demo", "random", "--numpy-seed", "-1"}, "0 to 4294967295"},
 		{"huge numpy seed", []string{"demo", "random", "--numpy-seed", "4294967296"}, "4294967296"},
+		{"word as numpy seed", []string{"demo", "random", "--numpy-seed", "abc"}, `invalid --numpy-seed "abc": want an integer from 0 to 4294967295`},
+		{"negative seed", []string{"demo", "random", "--seed", "-5"}, `invalid --seed "-5": want a non-negative integer`},
+		{"plot-format without plot", []string{"demo", "sharp", "--plot-format", "svg"}, "--plot-format needs --plot"},
+		{"plot-format with html only", []string{"demo", "sharp", "--html", "x.html", "--plot-format", "pdf"}, "--plot-format needs --plot"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -236,6 +240,9 @@ func TestDemoUsageErrors(t *testing.T) {
 			}
 			if !strings.Contains(errOut, c.want) {
 				t.Errorf("stderr %q lacks %q", errOut, c.want)
+			}
+			if strings.Contains(errOut, "strconv") {
+				t.Errorf("stderr %q quotes strconv", errOut)
 			}
 		})
 	}

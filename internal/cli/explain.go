@@ -18,8 +18,8 @@ import (
 func init() { register(newExplainCmd) }
 
 type explainOptions struct {
-	seed      uint64
-	numpySeed int64
+	seed      *seedFlag
+	numpySeed *seedFlag
 	x         string
 	wq        string
 	wk        string
@@ -31,7 +31,7 @@ type explainOptions struct {
 }
 
 func newExplainCmd(env *Env) *cobra.Command {
-	var opts explainOptions
+	opts := explainOptions{seed: newSeedFlag(1), numpySeed: newSeedFlag(0)}
 	cmd := &cobra.Command{
 		Use:   "explain {sharp | random | --x FILE --wq FILE --wk FILE --wv FILE}",
 		Short: "Walk through one attention computation step by step",
@@ -76,13 +76,13 @@ per head, [h, d_model, d_k], are explained one head at a time (--head).`,
 		},
 	}
 	f := cmd.Flags()
-	f.Uint64Var(&opts.seed, "seed", 1, "seed `N` of the Go random number generator for the random demo")
-	f.Int64Var(&opts.numpySeed, "numpy-seed", 0, "draw the random demo as numpy does after np.random.seed(`N`), 0 ≤ N < 2³²; excludes --seed")
-	f.StringVar(&opts.x, "x", "", "token embeddings X [n×d_model] as an .npy or .json `FILE`")
-	f.StringVar(&opts.wq, "wq", "", "query projection W_Q [d_model×d_k] as an .npy or .json `FILE`")
-	f.StringVar(&opts.wk, "wk", "", "key projection W_K [d_model×d_k] as an .npy or .json `FILE`")
-	f.StringVar(&opts.wv, "wv", "", "value projection W_V [d_model×d_v] as an .npy or .json `FILE`")
-	f.StringVar(&opts.tokens, "tokens", "", "comma-separated token `labels` for the rows of X (default t0,t1,…)")
+	f.Var(opts.seed, "seed", "seed `N` of the Go random number generator for the random demo, 0 ≤ N < 2⁶⁴")
+	f.Var(opts.numpySeed, "numpy-seed", "draw the random demo as numpy does after np.random.seed(`N`), 0 ≤ N < 2³²; excludes --seed (default: use --seed)")
+	f.StringVar(&opts.x, "x", "", "token embeddings X [n×d_model] from an NPY or JSON `FILE`")
+	f.StringVar(&opts.wq, "wq", "", "query projection W_Q [d_model×d_k], or [h, d_model, d_k] for h heads, from an NPY or JSON `FILE`")
+	f.StringVar(&opts.wk, "wk", "", "key projection W_K [d_model×d_k], or [h, d_model, d_k], from an NPY or JSON `FILE`")
+	f.StringVar(&opts.wv, "wv", "", "value projection W_V [d_model×d_v], or [h, d_model, d_v], from an NPY or JSON `FILE`")
+	f.StringVar(&opts.tokens, "tokens", "", "comma-separated token `LABELS` for the rows of X (default t0,t1,…)")
 	f.IntVar(&opts.head, "head", 0, "head `N` to explain, counted from 0, when the weight files hold one matrix per head [h, d_model, d_k] (default 0)")
 	opts.out.addFlags(cmd)
 	return cmd

@@ -65,9 +65,9 @@ writes the matrices and figures as one printable page.`,
 	f := cmd.Flags()
 	f.StringVar(&o.in, "in", "", "`DIR` with scores.npy, weights.npy and output.npy from qkv attend --out (required)")
 	f.StringVar(&o.out, "out", "", "write the figures to `DIR`, created if missing (default: the --in directory)")
-	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `labels`, also used for the keys when n_q = n_k (default q0,q1,…)")
+	f.StringVar(&o.tokens, "tokens", "", "comma-separated query token `LABELS`, also used for the keys when n_q = n_k (default q0,q1,…)")
 	f.StringVar(&o.keyTokens, "key-tokens", "", "comma-separated key token `LABELS` when they differ from the queries (default: the --tokens labels when n_q = n_k, otherwise k0,k1,…)")
-	f.StringVar(&o.render.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats`: png, svg, pdf")
+	f.StringVar(&o.render.plotFormats, "plot-format", "png,svg", "comma-separated figure `FORMATS`: png, svg, pdf")
 	f.StringVar(&o.render.htmlFile, "html", "", "also write a self-contained printable HTML report to `FILE`")
 	return cmd
 }

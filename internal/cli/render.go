@@ -26,8 +26,8 @@ type renderFlags struct {
 
 func (r *renderFlags) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.plotDir, "plot", "", "write the heatmaps of S, A and Z to `DIR` (created if missing)")
-	cmd.Flags().StringVar(&r.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats` for --plot: png, svg, pdf")
-	cmd.Flags().StringVar(&r.htmlFile, "html", "", "write a self-contained printable HTML report to `FILE`")
+	cmd.Flags().StringVar(&r.plotFormats, "plot-format", "png,svg", "comma-separated figure `FORMATS` for --plot: png, svg, pdf")
+	cmd.Flags().StringVar(&r.htmlFile, "html", "", "write a self-contained printable HTML report to `FILE` (its directory must exist)")
 }
 
 // validate parses --plot-format and returns a usage error for an unknown
@@ -56,14 +56,14 @@ func (r *renderFlags) validate() error {
 }
 
 // validateFor is validate plus the checks that need the command: a
-// --plot-format given without --plot or --html would be ignored, so it is
-// a usage error.
+// --plot-format given without --plot would be ignored, so it is a usage
+// error.
 func (r *renderFlags) validateFor(cmd *cobra.Command) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
-	if cmd.Flags().Changed("plot-format") && r.plotDir == "" && r.htmlFile == "" {
-		return usageErrorf("--plot-format needs --plot DIR or --html FILE; it selects the formats of the figures they write")
+	if cmd.Flags().Changed("plot-format") && r.plotDir == "" {
+		return usageErrorf("--plot-format needs --plot DIR: it selects the file formats of the figures that --plot writes (an --html report always embeds SVG)")
 	}
 	return nil
 }
