@@ -47,9 +47,10 @@ type Env struct {
 }
 
 // Color reports whether terminal output may use ANSI colours: only when
-// stdout is a terminal and NO_COLOR is unset or empty.
+// stdout is a terminal, NO_COLOR is unset or empty, and TERM is not
+// "dumb", the value for terminals without escape sequences.
 func (e *Env) Color() bool {
-	return e.StdoutIsTerminal && e.Getenv("NO_COLOR") == ""
+	return e.StdoutIsTerminal && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
 }
 
 // usageError marks an error as a usage error: the command line itself is

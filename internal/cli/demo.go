@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -252,17 +253,33 @@ type caseJSON struct {
 	Output  [][]float64 `json:"output"`
 }
 
+// writeCaseJSON prints c as one JSON object with one matrix row per line,
+// in the field order of caseJSON.
 func writeCaseJSON(env *Env, c *attentionCase) error {
-	out := caseJSON{
-		Tokens: c.Tokens,
-		X:      c.X.Rows2D(), WQ: c.WQ.Rows2D(), WK: c.WK.Rows2D(), WV: c.WV.Rows2D(),
-		Q: c.Q.Rows2D(), K: c.K.Rows2D(), V: c.V.Rows2D(),
-		Scale:  c.Scale,
-		Scores: c.Scores.Rows2D(), Weights: c.Weights.Rows2D(), Output: c.Output.Rows2D(),
+	tokens, err := json.Marshal(c.Tokens)
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "{\n  \"tokens\": %s", tokens)
+	type field struct {
+		key string
+		m   *tensor.Matrix[float64]
+	}
+	writeFields := func(fields ...field) {
+		for _, f := range fields {
+			fmt.Fprintf(&b, ",\n  %q: ", f.key)
+			appendJSONMatrix(&b, f.m, 64, "  ")
+		}
+	}
+	writeFields(field{"x", c.X}, field{"wq", c.WQ}, field{"wk", c.WK}, field{"wv", c.WV},
+		field{"q", c.Q}, field{"k", c.K}, field{"v", c.V})
+	b.WriteString(",\n  \"scale\": ")
+	b.Write(strconv.AppendFloat(nil, c.Scale, 'g', -1, 64))
+	writeFields(field{"scores", c.Scores}, field{"weights", c.Weights}, field{"output", c.Output})
+	b.WriteString("\n}\n")
+	_, err = env.Stdout.Write(b.Bytes())
+	return err
 }
 
 // runDemo prints (or encodes) a case and writes the requested figures and

@@ -122,6 +122,32 @@ func TestDemoSharpTables(t *testing.T) {
 	}
 }
 
+func TestDemoJSONRowPerLine(t *testing.T) {
+	code, out, errOut := runCLI(t, "demo", "sharp", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	c := decodeCase(t, out)
+	if len(c.Weights) != 4 || len(c.Output) != 4 || c.Scale != 0.5 {
+		t.Fatalf("decoded %d weight rows, %d output rows, scale %v; want 4, 4, 0.5", len(c.Weights), len(c.Output), c.Scale)
+	}
+	rows := 0
+	for _, line := range strings.Split(out, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "[") && strings.Count(trimmed, ",") >= 3 {
+			rows++
+		}
+		if trimmed != "" && strings.Trim(trimmed, "0123456789.e+-,") == "" {
+			t.Fatalf("line %q holds a lone number; want one matrix row per line", line)
+		}
+	}
+	// X, W_Q, W_K, W_V, Q, K, V, S, A and Z have four rows of at least
+	// four columns each.
+	if want := 10 * 4; rows != want {
+		t.Errorf("found %d row lines, want %d:\n%s", rows, want, out)
+	}
+}
+
 func TestDemoColorOnTerminal(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -131,6 +157,8 @@ func TestDemoColorOnTerminal(t *testing.T) {
 	}{
 		{"terminal", true, nil, true},
 		{"terminal with NO_COLOR", true, map[string]string{"NO_COLOR": "1"}, false},
+		{"terminal with TERM=dumb", true, map[string]string{"TERM": "dumb"}, false},
+		{"terminal with TERM=xterm", true, map[string]string{"TERM": "xterm-256color"}, true},
 		{"pipe", false, nil, false},
 	}
 	for _, c := range cases {
