@@ -373,12 +373,11 @@ func drawColorBar(c draw.Canvas, scale ColorScale, sty text.Style, decimals int)
 		// Interpolate between the ends without forming Max−Min, which
 		// overflows for ranges near the float64 limits.
 		f := (float64(k) + 0.5) / colorBarBands
+		// Each band reaches the top of the bar and the next band paints
+		// over its upper part, so anti-aliasing shows no seam between
+		// bands.
 		bottom := rect.Min.Y + height*vg.Length(float64(k)/colorBarBands)
-		top := rect.Min.Y + height*vg.Length(float64(k+1)/colorBarBands)
-		if k < colorBarBands-1 {
-			top += 0.2 // overlap the next band so no seam shows
-		}
-		pts := []vg.Point{{X: rect.Min.X, Y: bottom}, {X: rect.Min.X, Y: top}, {X: rect.Max.X, Y: top}, {X: rect.Max.X, Y: bottom}}
+		pts := []vg.Point{{X: rect.Min.X, Y: bottom}, {X: rect.Min.X, Y: rect.Max.Y}, {X: rect.Max.X, Y: rect.Max.Y}, {X: rect.Max.X, Y: bottom}}
 		c.FillPolygon(scale.At(scale.Min*(1-f)+scale.Max*f), pts)
 	}
 	line := draw.LineStyle{Color: black, Width: 0.5}
