@@ -354,8 +354,12 @@ func printConfig(w io.Writer, cfg train.Config, st *train.State, o *trainOptions
 	if m.LearnedEmbedding {
 		emb = "learned, tied"
 	}
+	preset := o.preset
+	if o.resume != "" {
+		preset = "configuration of " + o.resume
+	}
 	rows := [][2]string{
-		{"preset", o.preset},
+		{"preset", preset},
 		{"distribution", fmt.Sprintf("%s, max lookahead %d", cfg.Distribution, cfg.MaxLookahead)},
 		{"sequence length N", fmt.Sprintf("%d (vertex ids 1..%d, vocabulary %d)", m.SeqLen, m.MaxVertex(), m.Vocab())},
 		{"model", fmt.Sprintf("%d layers, %d head(s), width D = %d (%d token + %d hidden + %d position)", m.Layers, m.Heads, m.Width(), m.Vocab(), m.Hidden, m.SeqLen)},
