@@ -42,5 +42,10 @@
 // for invalid data, such as NaN values or label counts that do not match
 // the matrix, instead of panicking. A fuzz test checks this for Heatmap.
 //
+// Colour bars are drawn as vector bands, never as images, so every SVG and
+// PDF viewer shows them at full size. The same figure always renders to
+// the same bytes in every format: PDF output carries a fixed creation date
+// (2000-01-01) and a fixed order of embedded images.
+//
 // Figures are drawn with gonum.org/v1/plot.
 package viz

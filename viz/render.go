@@ -51,7 +51,9 @@ type Figure interface {
 	Draw(c vgdraw.Canvas) error
 }
 
-// Render draws f and returns the encoded file in the given format.
+// Render draws f and returns the encoded file in the given format. The
+// first PDF render changes fpdf's package defaults for the whole process
+// (see setPDFDefaults), which affects any other fpdf user in it.
 func Render(f Figure, format Format) ([]byte, error) {
 	w, h := f.Size()
 	if !(w > 0) || !(h > 0) {
@@ -92,9 +94,9 @@ var pdfDefaults sync.Once
 
 // setPDFDefaults makes the PDF writer deterministic. vgpdf gives no access
 // to its fpdf document, so this sets fpdf's package defaults, which every
-// document created afterwards in this process copies: a fixed date in
-// place of the current time, and sorted internal tables (images, fonts)
-// in place of Go's random map order.
+// document created afterwards in this process copies. The defaults are a
+// fixed date in place of the current time, and sorted internal tables
+// (images, fonts) in place of Go's random map order.
 func setPDFDefaults() {
 	fpdf.SetDefaultCreationDate(pdfEpoch)
 	fpdf.SetDefaultModificationDate(pdfEpoch)

@@ -655,6 +655,8 @@ func runAttend(env *Env, o *attendOptions) error {
 	if err != nil {
 		return err
 	}
+
+	// Every file goes into one set, so a failure leaves none of them.
 	set := &outputSet{}
 	if o.outDir != "" {
 		if err := stageAttendFiles(set, o.outDir, run); err != nil {
@@ -667,6 +669,7 @@ func runAttend(env *Env, o *attendOptions) error {
 	if err := set.Commit(env); err != nil {
 		return err
 	}
+
 	if o.outDir != "" {
 		fmt.Fprintf(env.Stderr, "qkv attend: wrote scores.npy and weights.npy %s and output.npy %s (%s) to %s\n",
 			npy.ShapeString(run.scoresShape), npy.ShapeString(run.outputShape), run.In.DType, o.outDir)

@@ -130,9 +130,9 @@ func runPlot(env *Env, o *plotOptions) error {
 }
 
 // parseTokens splits a comma-separated label list and checks that it has
-// n labels; an empty list yields t0, t1, …. Spaces around labels are
-// removed.
-func parseTokens(flag, list string, n int, what, each string) ([]string, error) {
+// n labels, one per singular (such as "row"). An empty list yields t0,
+// t1, …. Spaces around labels are removed.
+func parseTokens(flag, list string, n int, plural, singular string) ([]string, error) {
 	if list == "" {
 		return defaultTokens(n), nil
 	}
@@ -141,7 +141,7 @@ func parseTokens(flag, list string, n int, what, each string) ([]string, error) 
 		labels[i] = strings.TrimSpace(labels[i])
 	}
 	if len(labels) != n {
-		return nil, usageErrorf("%s has %d labels but the arrays have %d %s; give one label per %s", flag, len(labels), n, what, each)
+		return nil, usageErrorf("%s has %d labels but the arrays have %d %s; give one label per %s", flag, len(labels), n, plural, singular)
 	}
 	return labels, nil
 }
