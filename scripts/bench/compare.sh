@@ -119,7 +119,7 @@ and counts the time per call.
 
 GFLOP/s divide the operation count by the median wall time of a call.
 GFLOP per CPU-second divide it by the user plus system CPU time of the
-timed runs (getrusage): on a loaded machine, where threads wait for a
+timed runs (getrusage). On a loaded machine, where threads wait for a
 core, it is the fairer measure of the code, though it also counts time
 that threads spend spinning or waiting for each other. The share of the
 FMA peak divides qkv's GFLOP per CPU-second by the FMA loop's, that is by
