@@ -288,9 +288,21 @@ func packRowsEdge[T Float](a []T, lda, i0, pc, rows, kb, mr int, dst []T) {
 // packAT is packA for A stored transposed: element (i, p) of A is
 // a[p*lda+i].
 func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
+	full := mb / mr // panels without padding
 	for p := 0; p < kb; p++ {
 		src := a[(pc+p)*lda+ic:][:mb]
-		for r := 0; r*mr < mb; r++ {
+		r := 0
+		if mr == 8 {
+			// Whole panels are copied with constant indices, which need
+			// one bounds check each instead of a loop per element.
+			for ; r < full; r++ {
+				o := dst[r*kb*8+p*8:][:8:8]
+				s := src[r*8:][:8:8]
+				o[0], o[1], o[2], o[3] = s[0], s[1], s[2], s[3]
+				o[4], o[5], o[6], o[7] = s[4], s[5], s[6], s[7]
+			}
+		}
+		for ; r*mr < mb; r++ {
 			out := dst[r*kb*mr+p*mr:][:mr]
 			rows := min(mr, mb-r*mr)
 			for i, v := range src[r*mr : r*mr+rows] {
