@@ -23,6 +23,10 @@ type arch[T Float] struct {
 	mr, nr, kc, mc, nc int
 	kernel             microKernel[T]
 	rows               rowsKernel[T]
+
+	// cols is microKernel with A read in place from its transpose:
+	// element (i, p) of A is a[p*lda+i].
+	cols rowsKernel[T]
 }
 
 // path is a complete set of kernels for one instruction set.
@@ -48,8 +52,8 @@ type path struct {
 // types other than float32 and float64 themselves.
 var pathGo = &path{
 	name: "go",
-	f32:  arch[float32]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float32], rows: goRowsKernel[float32]},
-	f64:  arch[float64]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float64], rows: goRowsKernel[float64]},
+	f32:  arch[float32]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float32], rows: goRowsKernel[float32], cols: goColsKernel[float32]},
+	f64:  arch[float64]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[float64], rows: goRowsKernel[float64], cols: goColsKernel[float64]},
 }
 
 // active is the path in use: the one QKV_KERNEL names, or else the
@@ -99,7 +103,7 @@ func archFor[T Float]() arch[T] {
 	}
 	// A named type whose underlying type is float32 or float64: the
 	// assembly takes *float32 and *float64 only.
-	return arch[T]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[T], rows: goRowsKernel[T]}
+	return arch[T]{mr: 4, nr: 4, kc: 256, mc: 64, nc: 512, kernel: goKernel[T], rows: goRowsKernel[T], cols: goColsKernel[T]}
 }
 
 // goKernel is the pure-Go 4×4 microkernel. Each element is a chain of
@@ -168,6 +172,31 @@ func goRowsKernel[T Float](k int, a *T, lda int, b *T, ldb int, c *T, ldc int, a
 			for p := 0; p < kb; p++ {
 				packed[p*mr+i] = as[i*lda+p0+p]
 			}
+		}
+		acc := accumulate
+		if p0 > 0 {
+			acc = 1
+		}
+		goKernel(kb, &packed[0], (*T)(unsafe.Add(unsafe.Pointer(b), uintptr(p0*ldb)*unsafe.Sizeof(*b))), ldb, c, ldc, acc)
+		if k == 0 {
+			break
+		}
+	}
+}
+
+// goColsKernel is goKernel with A read in place from its transpose: element
+// (i, p) of A is a[p*lda+i].
+func goColsKernel[T Float](k int, a *T, lda int, b *T, ldb int, c *T, ldc int, accumulate int) {
+	const mr = 4
+	var packed [mr * 256]T
+	var as []T
+	if k > 0 {
+		as = unsafe.Slice(a, (k-1)*lda+mr)
+	}
+	for p0 := 0; p0 < k || p0 == 0; p0 += 256 {
+		kb := min(256, k-p0)
+		for p := 0; p < kb; p++ {
+			copy(packed[p*mr:p*mr+mr], as[(p0+p)*lda:])
 		}
 		acc := accumulate
 		if p0 > 0 {

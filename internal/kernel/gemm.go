@@ -120,11 +120,11 @@ func checkOperand(routine, name string, rows, cols, ld, length int) {
 // The loops follow the usual five-loop blocking: columns in blocks of nc,
 // depth in blocks of kc, rows in blocks of mc, then nr×mr register tiles.
 // B is packed into nr-column panels, except that a row-major B is read in
-// place when m is small (see directBMaxRows). A is packed into mr-row
-// panels when transposed. A row-major A is read in place, and only its
-// last, partial panel of rows is copied with zero padding. Tiles that stick out of C are computed in a scratch tile from
-// zero-padded panels and copied out, so every element of C goes through
-// the same multiply-add chain.
+// place when m is small (see directBMaxRows). Whether row-major or
+// transposed, A is read in place, and only its last, partial panel of rows
+// is copied with zero padding. Tiles that stick out of C are computed in a
+// scratch tile from zero-padded panels and copied out, so every element of
+// C goes through the same multiply-add chain.
 func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernel: gemm: negative dimension in m=%d, n=%d, k=%d", m, n, k))
@@ -193,7 +193,11 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				if transA {
-					packAT(a, lda, ic, pc, mb, kb, mr, pa)
+					// Only a last, partial panel of columns is packed; whole
+					// panels are read in place.
+					if mb%mr != 0 {
+						packAT(a, lda, ic+mb-mb%mr, pc, mb%mr, kb, mr, pa)
+					}
 				} else if mb%mr != 0 {
 					// The last, partial row panel, zero-padded.
 					packRowsEdge(a, lda, ic+mb-mb%mr, pc, mb%mr, kb, mr, pa)
@@ -214,8 +218,10 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 						ci := (ic+ir)*ldc + jc + jr
 						kernel := func(c *T, ldc int) {
 							switch {
+							case transA && mrr < mr:
+								ar.kernel(kb, &pa[0], bp, ldbp, c, ldc, acc)
 							case transA:
-								ar.kernel(kb, &pa[(ir/mr)*kb*mr], bp, ldbp, c, ldc, acc)
+								ar.cols(kb, &a[pc*lda+ic+ir], lda, bp, ldbp, c, ldc, acc)
 							case mrr < mr:
 								ar.rows(kb, &pa[0], kb, bp, ldbp, c, ldc, acc)
 							default:

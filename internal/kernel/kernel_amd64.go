@@ -74,6 +74,34 @@ func gemmRowsF32AVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32
 //go:noescape
 func gemmRowsF64AVX2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, accumulate int)
 
+// The gemmCols kernels compute the same tile with A read in place, stored
+// transposed with leading dimension lda: a[p*lda+i] replaces a[p*mr+i] in
+// the loop above.
+
+// gemmColsF32AVX512 is the transposed-A kernel for float32 with mr = 8,
+// nr = 32.
+//
+//go:noescape
+func gemmColsF32AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, accumulate int)
+
+// gemmColsF64AVX512 is the transposed-A kernel for float64 with mr = 8,
+// nr = 16.
+//
+//go:noescape
+func gemmColsF64AVX512(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, accumulate int)
+
+// gemmColsF32AVX2 is the transposed-A kernel for float32 with mr = 6,
+// nr = 16.
+//
+//go:noescape
+func gemmColsF32AVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, accumulate int)
+
+// gemmColsF64AVX2 is the transposed-A kernel for float64 with mr = 6,
+// nr = 8.
+//
+//go:noescape
+func gemmColsF64AVX2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, accumulate int)
+
 // expShiftSumF32AVX512 and expShiftSumF32AVX2 compute, for the first
 // h = len(x) − len(x)%w elements (w = 16 and 8 lanes),
 //
@@ -141,8 +169,8 @@ var (
 var (
 	pathAVX512 = &path{
 		name:     "avx512",
-		f32:      arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512, rows: gemmRowsF32AVX512},
-		f64:      arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512, rows: gemmRowsF64AVX512},
+		f32:      arch[float32]{mr: 8, nr: 32, kc: 256, mc: 128, nc: 1024, kernel: gemmF32AVX512, rows: gemmRowsF32AVX512, cols: gemmColsF32AVX512},
+		f64:      arch[float64]{mr: 8, nr: 16, kc: 256, mc: 64, nc: 512, kernel: gemmF64AVX512, rows: gemmRowsF64AVX512, cols: gemmColsF64AVX512},
 		exp:      expShiftSumF32AVX512,
 		expLanes: 16,
 		exp64:    expShiftSumF64AVX512,
@@ -153,8 +181,8 @@ var (
 	}
 	pathAVX2 = &path{
 		name:     "avx2",
-		f32:      arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2, rows: gemmRowsF32AVX2},
-		f64:      arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2, rows: gemmRowsF64AVX2},
+		f32:      arch[float32]{mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024, kernel: gemmF32AVX2, rows: gemmRowsF32AVX2, cols: gemmColsF32AVX2},
+		f64:      arch[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 512, kernel: gemmF64AVX2, rows: gemmRowsF64AVX2, cols: gemmColsF64AVX2},
 		exp:      expShiftSumF32AVX2,
 		expLanes: 8,
 		exp64:    expShiftSumF64AVX2,

@@ -31,6 +31,10 @@ type microkernel struct {
 	// rowsA reads A in place, row-major with leading dimension lda,
 	// instead of packed: element (i, p) is a[i*lda+p].
 	rowsA bool
+
+	// colsA reads A in place, stored transposed with leading dimension
+	// lda: element (i, p) is a[p*lda+i].
+	colsA bool
 }
 
 func (k microkernel) elemBytes() int {
@@ -73,7 +77,7 @@ func (k microkernel) generate() {
 	if k.double {
 		typ = "float64"
 	}
-	if k.rowsA {
+	if k.rowsA || k.colsA {
 		TEXT(k.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, lda int, b *%s, ldb int, c *%s, ldc int, accumulate int)", typ, typ, typ))
 	} else {
 		TEXT(k.name, NOSPLIT, fmt.Sprintf("func(k int, a, b *%s, ldb int, c *%s, ldc int, accumulate int)", typ, typ))
@@ -130,6 +134,31 @@ func (k microkernel) generate() {
 		aStep = func(steps int) {
 			ADDQ(U32(steps*es), a)
 			ADDQ(U32(steps*es), a4)
+		}
+	}
+	if k.colsA {
+		lda := Load(Param("lda"), GP64())
+		SHLQ(U8(log2(es)), lda)
+		lda3 := GP64()
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		aAt = func(u, i int) Mem {
+			m := Mem{Base: a}.Offset(i * es)
+			switch u {
+			case 1:
+				m.Index, m.Scale = lda, 1
+			case 2:
+				m.Index, m.Scale = lda, 2
+			case 3:
+				m.Index, m.Scale = lda3, 1
+			}
+			return m
+		}
+		aStep = func(steps int) {
+			if steps == 4 {
+				LEAQ(Mem{Base: a, Index: lda, Scale: 4}, a)
+			} else {
+				ADDQ(lda, a)
+			}
 		}
 	}
 	flag := Load(Param("accumulate"), GP64())
@@ -653,6 +682,10 @@ func main() {
 		{name: "gemmRowsF64AVX512", double: true, wide: true, mr: 8, vecs: 2, rowsA: true},
 		{name: "gemmRowsF32AVX2", mr: 6, vecs: 2, rowsA: true},
 		{name: "gemmRowsF64AVX2", double: true, mr: 6, vecs: 2, rowsA: true},
+		{name: "gemmColsF32AVX512", wide: true, mr: 8, vecs: 2, colsA: true},
+		{name: "gemmColsF64AVX512", double: true, wide: true, mr: 8, vecs: 2, colsA: true},
+		{name: "gemmColsF32AVX2", mr: 6, vecs: 2, colsA: true},
+		{name: "gemmColsF64AVX2", double: true, mr: 6, vecs: 2, colsA: true},
 	} {
 		k.generate()
 	}
