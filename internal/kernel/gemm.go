@@ -152,6 +152,11 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 		return
 	}
 
+	if transB && !transA && m < n && m <= directBMaxRows {
+		gemmNTSwapped(accumulate, m, n, k, a, lda, b, ldb, c, ldc)
+		return
+	}
+
 	ar := archFor[T]()
 	mr, nr := ar.mr, ar.nr
 	kc := min(ar.kc, k)
@@ -253,6 +258,32 @@ func gemm[T Float](transA, transB, accumulate bool, m, n, k int, a []T, lda int,
 // place. Callers that split C into blocks of 32 rows fall below it, and
 // so do the blocks of at most 128 queries of the streaming attention.
 var directBMaxRows = 128
+
+// gemmNTSwapped computes C = a·bᵀ (or C += a·bᵀ) for few rows m < n as
+// Cᵀ = b·aᵀ in a scratch matrix, then transposes it into C. Packing aᵀ
+// (m·k elements) and transposing Cᵀ (m·n) costs less than packing bᵀ
+// (n·k) when m is small. Multiplication commutes exactly and the sums
+// still run in increasing p, so every element of C is bit-identical to the
+// direct route.
+func gemmNTSwapped[T Float](accumulate bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	buf := getBuf[T](n * m)
+	defer putBuf(buf)
+	ct := *buf // Cᵀ [n×m]
+	if accumulate {
+		for i := 0; i < m; i++ {
+			for j, v := range c[i*ldc : i*ldc+n] {
+				ct[j*m+i] = v
+			}
+		}
+	}
+	gemm(false, true, accumulate, n, m, k, b, ldb, a, lda, ct, m)
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			row[j] = ct[j*m+i]
+		}
+	}
+}
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
