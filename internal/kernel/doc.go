@@ -1,8 +1,9 @@
 // Package kernel holds the dense inner loops that the tensor and attention
 // packages are built on: matrix products (GemmNN, GemmNT, GemmTN and their
-// accumulating forms), Dot, and the float32 exp and maximum of the
-// softmax. Every routine has a plain-loop reference twin in reference.go
-// that the tests use as the oracle.
+// accumulating forms, and products with an operand packed once for many
+// calls: PackBT, PackB, GemmRowsPacked), Dot, and the exp and maximum of
+// the softmax (ExpShiftSum, Max). The tests check every routine against a
+// plain loop: reference.go, or the loop written out in the test.
 //
 // # Layout
 //
