@@ -287,28 +287,6 @@ func gemmNTSwapped[T Float](accumulate bool, m, n, k int, a []T, lda int, b []T,
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
-// packA copies rows [ic, ic+mb) and columns [pc, pc+kb) of the row-major
-// A into dst as panels of mr rows: panel r holds, for each p, the mr
-// elements a[ic+r·mr+i][pc+p], zero past the last row.
-func packA[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
-	for r := 0; r*mr < mb; r++ {
-		panel := dst[r*kb*mr : (r+1)*kb*mr]
-		for i := 0; i < mr; i++ {
-			row := ic + r*mr + i
-			if r*mr+i >= mb {
-				for p := 0; p < kb; p++ {
-					panel[p*mr+i] = 0
-				}
-				continue
-			}
-			src := a[row*lda+pc : row*lda+pc+kb]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
-		}
-	}
-}
-
 // packRowsEdge copies rows [i0, i0+rows) and columns [pc, pc+kb) of the
 // row-major A into dst as an mr×kb row-major block, rows ≥ rows zero.
 func packRowsEdge[T Float](a []T, lda, i0, pc, rows, kb, mr int, dst []T) {
@@ -322,8 +300,10 @@ func packRowsEdge[T Float](a []T, lda, i0, pc, rows, kb, mr int, dst []T) {
 	}
 }
 
-// packAT is packA for A stored transposed: element (i, p) of A is
-// a[p*lda+i].
+// packAT copies rows [ic, ic+mb) and columns [pc, pc+kb) of A, stored
+// transposed (element (i, p) is a[p*lda+i]), into dst as panels of mr
+// rows: panel r holds, for each p, the mr elements A[ic+r·mr+i][pc+p],
+// zero past the last row.
 func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
 	full := mb / mr // panels without padding
 	for p := 0; p < kb; p++ {

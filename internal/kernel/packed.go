@@ -2,14 +2,6 @@ package kernel
 
 import "fmt"
 
-// PackedA is a left operand A [m×k] packed once into the panel layout of
-// the microkernel, for products with many right operands.
-type PackedA[T Float] struct {
-	M, K int
-	mr   int
-	data []T
-}
-
 // PackedB is a right operand B [k×n] packed once into the panel layout of
 // the microkernel, for products with many left operands.
 type PackedB[T Float] struct {
@@ -19,29 +11,9 @@ type PackedB[T Float] struct {
 }
 
 // PanelWidth returns the number of columns of B in one packed panel on
-// the active path. GemmPacked takes column ranges that start on a multiple
-// of it.
+// the active path. GemmRowsPacked takes column ranges that start on a
+// multiple of it.
 func PanelWidth[T Float]() int { return archFor[T]().nr }
-
-// PackA packs the m×k matrix a (leading dimension lda) into dst, reusing
-// its storage when large enough, and returns dst (a new PackedA if dst is
-// nil).
-func PackA[T Float](m, k int, a []T, lda int, dst *PackedA[T]) *PackedA[T] {
-	checkOperand("PackA", "a", m, k, lda, len(a))
-	ar := archFor[T]()
-	if dst == nil {
-		dst = &PackedA[T]{}
-	}
-	size := roundUp(m, ar.mr) * k
-	if cap(dst.data) < size {
-		dst.data = make([]T, size)
-	}
-	dst.M, dst.K, dst.mr, dst.data = m, k, ar.mr, dst.data[:size]
-	if k > 0 {
-		packA(a, lda, 0, 0, m, k, ar.mr, dst.data)
-	}
-	return dst
-}
 
 // PackBT packs B = bᵀ, for the n×k matrix b (leading dimension ldb), into
 // dst, reusing its storage when large enough, and returns dst (a new
@@ -67,52 +39,6 @@ func PackBTScaled[T Float](n, k int, b []T, ldb int, scale T, dst *PackedB[T]) *
 		packBT(b, ldb, 0, 0, n, k, ar.nr, scale, dst.data)
 	}
 	return dst
-}
-
-// GemmPacked overwrites the a.M×(j1−j0) matrix c with a·b[:, j0:j1], where
-// j0 is a multiple of PanelWidth. Each element is computed exactly as by
-// GemmNN. It panics if a and b were packed on another path, their inner
-// dimensions differ, the range is invalid or c is too short.
-func GemmPacked[T Float](a *PackedA[T], b *PackedB[T], j0, j1 int, c []T, ldc int) {
-	ar := archFor[T]()
-	switch {
-	case a.mr != ar.mr || b.nr != ar.nr:
-		panic(fmt.Sprintf("kernel: GemmPacked: operands packed for tiles %d×%d, active path uses %d×%d", a.mr, b.nr, ar.mr, ar.nr))
-	case a.K != b.K:
-		panic(fmt.Sprintf("kernel: GemmPacked: inner dimensions %d and %d differ", a.K, b.K))
-	case j0 < 0 || j1 > b.N || j0 > j1 || j0%ar.nr != 0:
-		panic(fmt.Sprintf("kernel: GemmPacked: column range [%d, %d) invalid for %d columns in panels of %d", j0, j1, b.N, ar.nr))
-	}
-	m, n, k := a.M, j1-j0, a.K
-	checkOperand("GemmPacked", "c", m, n, ldc, len(c))
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		for i := 0; i < m; i++ {
-			clear(c[i*ldc : i*ldc+n])
-		}
-		return
-	}
-	mr, nr := ar.mr, ar.nr
-	var tile [32 * 32]T
-	for jr := 0; jr < n; jr += nr {
-		nrr := min(nr, n-jr)
-		bp := &b.data[((j0+jr)/nr)*k*nr]
-		for ir := 0; ir < m; ir += mr {
-			mrr := min(mr, m-ir)
-			ap := &a.data[(ir/mr)*k*mr]
-			ci := ir*ldc + jr
-			if mrr == mr && nrr == nr {
-				ar.kernel(k, ap, bp, nr, &c[ci], ldc, 0)
-				continue
-			}
-			ar.kernel(k, ap, bp, nr, &tile[0], nr, 0)
-			for i := 0; i < mrr; i++ {
-				copy(c[ci+i*ldc:ci+i*ldc+nrr], tile[i*nr:i*nr+nrr])
-			}
-		}
-	}
 }
 
 // PackB packs the row-major k×n matrix b (leading dimension ldb) into dst,
