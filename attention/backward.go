@@ -24,6 +24,7 @@ package attention
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"qkv/internal/kernel"
 	"qkv/internal/parallel"
@@ -52,7 +53,7 @@ const (
 
 // backwardParallelWork is the multiply-add count below which Backward runs
 // on the calling goroutine, because starting goroutines would cost more.
-const backwardParallelWork = 1 << 16
+const backwardParallelWork = 1 << 18
 
 // Backward returns the gradients of a scalar loss with respect to Q, K, V
 // and the bias, given dOut = ∂loss/∂Z [n_q×d_v], the forward pass's inputs
@@ -74,13 +75,25 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 		DK: tensor.New[T](p.nk, p.dk),
 		DV: tensor.New[T](p.nk, p.dv),
 	}
-	ds := tensor.New[T](p.nq, p.nk) // dS, unscaled
+	// dS (unscaled) [n_q×n_k] is returned as dBias when the mask has a
+	// bias, and is otherwise scratch from a pool, which is not zeroed:
+	// scoreGradBlock writes every entry that keyGradBlock reads.
+	var ds *tensor.Matrix[T]
 	if opts.Mask.Bias != nil {
+		ds = tensor.New[T](p.nq, p.nk)
 		g.DBias = ds
+	} else {
+		buf := getBackwardBuf[T](p.nq * p.nk)
+		defer putBackwardBuf(buf)
+		ds = &tensor.Matrix[T]{Rows: p.nq, Cols: p.nk, Data: *buf}
 	}
 	if p.nq == 0 || p.nk == 0 {
 		return g, nil
 	}
+
+	// Vᵀ is packed once for the products dA = dZ·Vᵀ of every query block.
+	vt := kernel.PackBT(p.nk, p.dv, v.Data, p.dv, getPacked[T]())
+	defer putPacked(vt)
 
 	// Pass 1, over blocks of queries: dS and dQ depend only on the
 	// block's own rows, so each block also checks its rows of the weights
@@ -96,7 +109,7 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 				queryErrs[b/backwardQueryBlock] = err
 				continue
 			}
-			scoreGradBlock(p, causal, b, end, q, k, v, weights, dOut, ds, g.DQ)
+			scoreGradBlock(p, causal, b, end, k, vt, weights, dOut, ds, g.DQ)
 			queryErrs[b/backwardQueryBlock] = checkGradRows(&g, true, b, end)
 		}
 	}
@@ -139,10 +152,11 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ. Under
-// a causal mask the keys past the block's last visible one are skipped:
-// their weights are 0, and their dS entries keep the 0 that ds starts with.
-func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, q, k, v, weights, dOut, ds, dq *tensor.Matrix[T]) {
+// scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ, given
+// Vᵀ packed in vt. Under a causal mask the keys past the block's last
+// visible one are skipped: their weights are 0, so their dS entries are
+// set to 0 without any product.
+func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, k *tensor.Matrix[T], vt *kernel.PackedB[T], weights, dOut, ds, dq *tensor.Matrix[T]) {
 	rows := hi - lo
 	keys := p.nk
 	if causal {
@@ -151,16 +165,14 @@ func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, q, k, v, weight
 	dsBlock := ds.Data[lo*p.nk : hi*p.nk] // [rows×n_k]
 
 	// dA = dZ·Vᵀ, written into the dS block.
-	kernel.GemmNT(rows, keys, p.dv, dOut.Data[lo*p.dv:], p.dv, v.Data, p.dv, dsBlock, p.nk)
+	kernel.GemmRowsPacked(rows, p.dv, dOut.Data[lo*p.dv:], p.dv, vt, 0, 0, keys, dsBlock, p.nk)
 
 	// dS = A ⊙ (dA − rowsum(dA ⊙ A)), in place.
 	for r := 0; r < rows; r++ {
 		a := weights.Row(lo + r)[:keys]
 		d := dsBlock[r*p.nk : r*p.nk+keys]
-		dot := kernel.Dot(a, d)
-		for j := range d {
-			d[j] = a[j] * (d[j] - dot)
-		}
+		softmaxGradRow(a, d)
+		clear(dsBlock[r*p.nk+keys : (r+1)*p.nk])
 	}
 
 	// dQ = scale·dS·K.
@@ -187,6 +199,49 @@ func keyGradBlock[T Float](p problem, causal bool, lo, hi int, q, weights, dOut,
 	dkBlock := g.DK.Data[lo*p.dk : hi*p.dk]
 	kernel.GemmTN(cols, p.dk, queries, ds.Data[first*p.nk+lo:], p.nk, q.Data[first*p.dk:], p.dk, dkBlock, p.dk)
 	scaleSlice(dkBlock, T(p.scale))
+}
+
+// Scratch for dS, reused across calls.
+var backwardPool32, backwardPool64 sync.Pool
+
+// getBackwardBuf returns a slice of n elements with arbitrary contents.
+func getBackwardBuf[T Float](n int) *[]T {
+	pool := backwardPoolFor[T]()
+	if v, ok := pool.Get().(*[]T); ok && cap(*v) >= n {
+		*v = (*v)[:n]
+		return v
+	}
+	s := make([]T, n)
+	return &s
+}
+
+// putBackwardBuf makes buf available to getBackwardBuf; the caller must
+// not use it afterwards.
+func putBackwardBuf[T Float](buf *[]T) {
+	backwardPoolFor[T]().Put(buf)
+}
+
+func backwardPoolFor[T Float]() *sync.Pool {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return &backwardPool32
+	}
+	return &backwardPool64
+}
+
+// softmaxGradRow overwrites d = dA with dS = a ⊙ (dA − a·dA) for one row
+// of weights a.
+func softmaxGradRow[T Float](a, d []T) {
+	dot := kernel.Dot(a, d)
+	d = d[:len(a)]
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		d0, d1, d2, d3 := d[i]-dot, d[i+1]-dot, d[i+2]-dot, d[i+3]-dot
+		d[i], d[i+1], d[i+2], d[i+3] = a[i]*d0, a[i+1]*d1, a[i+2]*d2, a[i+3]*d3
+	}
+	for ; i < len(a); i++ {
+		d[i] = a[i] * (d[i] - dot)
+	}
 }
 
 func scaleSlice[T Float](x []T, s T) {
