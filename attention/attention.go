@@ -93,9 +93,9 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 		return res, nil
 	}
 
-	// Kᵀ and V are packed once for all blocks of queries.
+	// scale·Kᵀ and V are packed once for all blocks of queries.
 	ops := blockOperands[T]{
-		k: kernel.PackBT(p.nk, p.dk, k.Data, p.dk, getPacked[T]()),
+		k: kernel.PackBTScaled(p.nk, p.dk, k.Data, p.dk, T(p.scale), getPacked[T]()),
 		v: kernel.PackB(p.nk, p.dv, v.Data, p.dv, getPacked[T]()),
 	}
 	defer putPacked(ops.k)
@@ -274,7 +274,7 @@ func computeBlock[T Float](p problem, lo, hi int, q *tensor.Matrix[T], ops *bloc
 		s = ops.scratch[:rows*p.nk]
 	}
 
-	// Scores: S = Q·Kᵀ for this block of queries.
+	// Scores: S = Q·(scale·K)ᵀ for this block of queries.
 	kernel.GemmRowsPacked(rows, p.dk, q.Data[lo*p.dk:], p.dk, ops.k, 0, 0, p.nk, s, p.nk)
 
 	for r := 0; r < rows; r++ {
@@ -306,11 +306,8 @@ func softmaxRow[T Float](p problem, i int, row []T, mask *Mask[T], scores *tenso
 	}
 	negInf := T(math.Inf(-1))
 
-	// Scale, bias, mask. No score can overflow, so none is checked.
-	scale := T(p.scale)
-	for j := range row {
-		row[j] *= scale
-	}
+	// Bias and mask; the scale is already folded into the packed Kᵀ. No
+	// score can overflow, so none is checked.
 	if mask.Bias != nil {
 		for j, b := range mask.Bias.Data[i*p.nk : (i+1)*p.nk] {
 			row[j] += b
@@ -344,9 +341,7 @@ func normaliseRow[T Float](row []T) error {
 		return nil
 	}
 	sum := kernel.ExpShiftSum(row, maxV)
-	for j := range row {
-		row[j] /= sum
-	}
+	scaleSlice(row, 1/sum)
 	return nil
 }
 
@@ -355,13 +350,12 @@ func normaliseRow[T Float](row []T) error {
 // not finite.
 func softmaxRowChecked[T Float](p problem, i int, row []T, mask *Mask[T], scores *tensor.Matrix[T]) error {
 	negInf := T(math.Inf(-1))
-	scale := T(p.scale)
 	for j := range row {
 		if !mask.allowed(i, j, p.nq, p.nk) {
 			row[j] = negInf
 			continue
 		}
-		x := row[j] * scale
+		x := row[j]
 		if mask.Bias != nil {
 			x += mask.Bias.Data[i*p.nk+j]
 		}

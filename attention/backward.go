@@ -245,7 +245,11 @@ func softmaxGradRow[T Float](a, d []T) {
 }
 
 func scaleSlice[T Float](x []T, s T) {
-	for i := range x {
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x[i], x[i+1], x[i+2], x[i+3] = x[i]*s, x[i+1]*s, x[i+2]*s, x[i+3]*s
+	}
+	for ; i < len(x); i++ {
 		x[i] *= s
 	}
 }
