@@ -72,6 +72,12 @@ const queryBlock = 32
 // (see scoreBound), it runs the streaming forward of stream.go. Otherwise
 // it computes blocks of queryBlock rows of S and A in full.
 func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], error) {
+	return attend(q, k, v, opts, false)
+}
+
+// attend is Attend; with serial set the materialising path runs on the
+// calling goroutine, for callers that already run problems in parallel.
+func attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T], serial bool) (Result[T], error) {
 	p, err := prepareForward(q, k, v, &opts)
 	if err != nil {
 		return Result[T]{}, err
@@ -114,7 +120,7 @@ func Attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T]) (Result[T], err
 			errs[b/queryBlock] = computeBlock(p, b, min(b+queryBlock, hi), q, &local, &opts, &res)
 		}
 	}
-	if work < 1<<16 {
+	if serial || work < 1<<16 {
 		run(0, p.nq)
 	} else {
 		parallel.For(p.nq, grain, run)
@@ -209,12 +215,20 @@ func prepareShapes[T Float](q, k, v *tensor.Matrix[T], opts *Options[T]) (proble
 }
 
 // checkFinite is tensor.CheckFinite with a fast path for the usual case:
-// x·0 is ±0 for finite x and NaN otherwise, so four running sums of x·0
-// stay zero exactly when every element is finite. Only then is the slower
-// element-by-element search for the message skipped.
+// only when allFinite fails does it search element by element for the
+// message.
 func checkFinite[T Float](name string, m *tensor.Matrix[T]) error {
+	if allFinite(m.Data) {
+		return nil
+	}
+	return tensor.CheckFinite(name, m)
+}
+
+// allFinite reports whether every element of d is finite: x·0 is ±0 for
+// finite x and NaN otherwise, so four running sums of x·0 stay zero
+// exactly when every element is finite.
+func allFinite[T Float](d []T) bool {
 	var s0, s1, s2, s3 T
-	d := m.Data
 	i := 0
 	for ; i+4 <= len(d); i += 4 {
 		s0 += d[i] * 0
@@ -225,10 +239,7 @@ func checkFinite[T Float](name string, m *tensor.Matrix[T]) error {
 	for ; i < len(d); i++ {
 		s0 += d[i] * 0
 	}
-	if (s0+s1)+(s2+s3) == 0 {
-		return nil
-	}
-	return tensor.CheckFinite(name, m)
+	return (s0+s1)+(s2+s3) == 0
 }
 
 func checkMask[T Float](m *Mask[T], nq, nk int) error {

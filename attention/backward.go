@@ -66,6 +66,69 @@ const backwardParallelWork = 1 << 18
 // softmax under the mask: every entry must lie in [0, 1] and be 0 where
 // masked, and each row must sum to 1, or to 0 when all its keys are masked.
 func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]) (Grads[T], error) {
+	return backward(q, k, v, weights, dOut, opts, false)
+}
+
+// BackwardProblem is one problem of BackwardMany: the inputs of a forward
+// pass, its attention weights and the gradient of its output.
+type BackwardProblem[T Float] struct {
+	Q, K, V *tensor.Matrix[T] // [n_q×d_k], [n_k×d_k], [n_k×d_v]
+	Weights *tensor.Matrix[T] // A [n_q×n_k], Result.Weights
+	DOut    *tensor.Matrix[T] // ∂loss/∂Z [n_q×d_v]
+}
+
+// BackwardMany computes Backward for several independent problems, such
+// as the heads of a layer, and returns their gradients in order. Small
+// problems run in parallel with each other, and large ones one at a time
+// with their blocks in parallel. Either way every gradient is
+// bit-identical to that of Backward and does not depend on GOMAXPROCS.
+// The options apply to every problem.
+func BackwardMany[T Float](problems []BackwardProblem[T], opts Options[T]) ([]Grads[T], error) {
+	grads, i, err := backwardMany(problems, opts)
+	if err != nil {
+		return nil, fmt.Errorf("problem %d: %w", i, err)
+	}
+	return grads, nil
+}
+
+// backwardMany is BackwardMany, returning on failure the index of the
+// first problem that failed and its error unwrapped.
+func backwardMany[T Float](problems []BackwardProblem[T], opts Options[T]) ([]Grads[T], int, error) {
+	grads := make([]Grads[T], len(problems))
+	errs := make([]error, len(problems))
+	one := func(i int, serial bool) {
+		pr := problems[i]
+		grads[i], errs[i] = backward(pr.Q, pr.K, pr.V, pr.Weights, pr.DOut, opts, serial)
+	}
+	projs := make([]Projections[T], len(problems))
+	for i, pr := range problems {
+		projs[i] = Projections[T]{Q: pr.Q, K: pr.K, V: pr.V}
+	}
+	if len(problems) > 1 && allSmall(projs) {
+		parallel.For(len(problems), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				one(i, true)
+			}
+		})
+	} else {
+		for i := range problems {
+			one(i, false)
+			if errs[i] != nil {
+				break
+			}
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, i, err
+		}
+	}
+	return grads, 0, nil
+}
+
+// backward is Backward; with serial set it runs on the calling goroutine,
+// for callers that already run problems in parallel.
+func backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T], serial bool) (Grads[T], error) {
 	p, err := prepareBackward(q, k, v, weights, dOut, &opts)
 	if err != nil {
 		return Grads[T]{}, err
@@ -99,7 +162,7 @@ func Backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	// block's own rows, so each block also checks its rows of the weights
 	// and of the results. Errors are kept per block, and the first in row
 	// order is returned, so the message does not depend on scheduling.
-	serial := p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
+	serial = serial || p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
 	causal := opts.Mask.Causal
 	queryErrs := make([]error, (p.nq+backwardQueryBlock-1)/backwardQueryBlock)
 	queryPass := func(lo, hi int) {
@@ -433,6 +496,9 @@ func checkFiniteGrad[T Float](name string, m *tensor.Matrix[T]) error {
 // checkFiniteRows returns an error naming the first non-finite entry in
 // rows [lo, hi) of the gradient m.
 func checkFiniteRows[T Float](name string, m *tensor.Matrix[T], lo, hi int) error {
+	if allFinite(m.Data[lo*m.Cols : hi*m.Cols]) {
+		return nil
+	}
 	for idx, x := range m.Data[lo*m.Cols : hi*m.Cols] {
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {

@@ -21,7 +21,7 @@ const benchHeadDim = 64
 //
 // forward is the streaming forward, counting 4·n²·d operations per head
 // (Q·Kᵀ and A·V). forward+backward is the materialising forward, which
-// keeps A for the backward, followed by Backward, counting 4·n²·d for the
+// keeps A for the backward, followed by BackwardMany, counting 4·n²·d for the
 // forward and 8·n²·d for the backward (dV = Aᵀ·dZ, dA = dZ·Vᵀ, dQ = dS·K,
 // dK = dSᵀ·Q) per head.
 func BenchmarkAttentionHeads(b *testing.B) {
@@ -69,10 +69,12 @@ func benchAttentionShape[T Float](b *testing.B, n, heads int, backward bool) {
 			b.Fatal(err)
 		}
 		if backward {
+			problems := make([]BackwardProblem[T], len(projs))
 			for i, p := range projs {
-				if _, err := Backward(p.Q, p.K, p.V, res[i].Weights, dOut, opts); err != nil {
-					b.Fatal(err)
-				}
+				problems[i] = BackwardProblem[T]{Q: p.Q, K: p.K, V: p.V, Weights: res[i].Weights, DOut: dOut}
+			}
+			if _, err := BackwardMany(problems, opts); err != nil {
+				b.Fatal(err)
 			}
 		}
 	}

@@ -128,12 +128,13 @@ func AttendHeads[T Float](heads []Projections[T], wo *tensor.Matrix[T], opts Opt
 
 	res := MultiResult[T]{Projections: heads, Heads: make([]Result[T], len(heads))}
 	res.Concat = tensor.New[T](nq, width)
+	results, i, err := attendMany(heads, opts)
+	if err != nil {
+		return MultiResult[T]{}, fmt.Errorf("head %d: %w", i, err)
+	}
 	off := 0
 	for i, h := range heads {
-		r, err := Attend(h.Q, h.K, h.V, opts)
-		if err != nil {
-			return MultiResult[T]{}, fmt.Errorf("head %d: %w", i, err)
-		}
+		r := results[i]
 		res.Heads[i] = r
 		dv := h.V.Cols
 		for row := 0; row < nq; row++ {

@@ -199,6 +199,7 @@ func BackwardHeads[T Float](res MultiResult[T], wo, dOut *tensor.Matrix[T], opts
 
 	// Concat places head i's Z in columns [off, off+d_v), so head i's dZ
 	// is those columns of dConcat.
+	problems := make([]BackwardProblem[T], len(res.Projections))
 	off := 0
 	for i, p := range res.Projections {
 		dv := p.V.Cols
@@ -207,10 +208,13 @@ func BackwardHeads[T Float](res MultiResult[T], wo, dOut *tensor.Matrix[T], opts
 			copy(dz.Row(r), g.DConcat.Data[r*width+off:r*width+off+dv])
 		}
 		off += dv
-		hg, err := Backward(p.Q, p.K, p.V, res.Heads[i].Weights, dz, opts)
-		if err != nil {
-			return MultiGrads[T]{}, fmt.Errorf("head %d: %w", i, err)
-		}
+		problems[i] = BackwardProblem[T]{Q: p.Q, K: p.K, V: p.V, Weights: res.Heads[i].Weights, DOut: dz}
+	}
+	grads, i, err := backwardMany(problems, opts)
+	if err != nil {
+		return MultiGrads[T]{}, fmt.Errorf("head %d: %w", i, err)
+	}
+	for i, hg := range grads {
 		g.Heads[i].Grads = hg
 		if g.DBias != nil {
 			addInto(g.DBias, hg.DBias)

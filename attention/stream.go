@@ -59,16 +59,19 @@ type streamScratch[T Float] struct {
 // GOMAXPROCS and equal to those of Attend one problem at a time. The
 // options apply to every problem.
 func AttendMany[T Float](problems []Projections[T], opts Options[T]) ([]Result[T], error) {
+	results, i, err := attendMany(problems, opts)
+	if err != nil {
+		return nil, fmt.Errorf("problem %d: %w", i, err)
+	}
+	return results, nil
+}
+
+// attendMany is AttendMany, returning on failure the index of the first
+// problem that failed and its error unwrapped.
+func attendMany[T Float](problems []Projections[T], opts Options[T]) ([]Result[T], int, error) {
 	results := make([]Result[T], len(problems))
 	if opts.KeepScores || opts.KeepWeights {
-		for i, pr := range problems {
-			r, err := Attend(pr.Q, pr.K, pr.V, opts)
-			if err != nil {
-				return nil, fmt.Errorf("problem %d: %w", i, err)
-			}
-			results[i] = r
-		}
-		return results, nil
+		return attendManyMaterialise(problems, opts, results)
 	}
 
 	jobs := make([]*streamJob[T], len(problems))
@@ -76,14 +79,14 @@ func AttendMany[T Float](problems []Projections[T], opts Options[T]) ([]Result[T
 		o := opts
 		p, err := prepareForward(pr.Q, pr.K, pr.V, &o)
 		if err != nil {
-			return nil, fmt.Errorf("problem %d: %w", i, err)
+			return nil, i, err
 		}
 		results[i].Output = tensor.New[T](p.nq, p.dv)
 		if !p.safe {
 			// Scores could overflow: the materialising path checks each.
 			r, err := Attend(pr.Q, pr.K, pr.V, o)
 			if err != nil {
-				return nil, fmt.Errorf("problem %d: %w", i, err)
+				return nil, i, err
 			}
 			results[i] = r
 			continue
@@ -95,7 +98,60 @@ func AttendMany[T Float](problems []Projections[T], opts Options[T]) ([]Result[T
 		ks[i] = pr.K
 	}
 	runStreamJobs(jobs, ks)
-	return results, nil
+	return results, 0, nil
+}
+
+// manyMaxSerialWork is the multiply-add count n_q·n_k·(d_k + d_v) of a
+// problem up to which AttendMany and BackwardMany run several problems in
+// parallel, each on one goroutine, rather than one problem at a time with
+// its own blocks in parallel. Small problems then pay for goroutines once
+// per call instead of once per problem.
+const manyMaxSerialWork = 1 << 22
+
+// attendManyMaterialise is AttendMany for options that keep A or S.
+// Errors are kept per problem and the first in problem order is returned,
+// so the message does not depend on scheduling.
+func attendManyMaterialise[T Float](problems []Projections[T], opts Options[T], results []Result[T]) ([]Result[T], int, error) {
+	errs := make([]error, len(problems))
+	one := func(i int, serial bool) {
+		pr := problems[i]
+		results[i], errs[i] = attend(pr.Q, pr.K, pr.V, opts, serial)
+	}
+	if len(problems) > 1 && allSmall(problems) {
+		parallel.For(len(problems), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				one(i, true)
+			}
+		})
+	} else {
+		for i := range problems {
+			one(i, false)
+			if errs[i] != nil {
+				break
+			}
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, i, err
+		}
+	}
+	return results, 0, nil
+}
+
+// allSmall reports whether every problem's multiply-add count is at most
+// manyMaxSerialWork. Problems with a nil matrix count as small: attend
+// rejects them.
+func allSmall[T Float](problems []Projections[T]) bool {
+	for _, pr := range problems {
+		if pr.Q == nil || pr.K == nil || pr.V == nil {
+			continue
+		}
+		if pr.Q.Rows*pr.K.Rows*(pr.Q.Cols+pr.V.Cols) > manyMaxSerialWork {
+			return false
+		}
+	}
+	return true
 }
 
 // attendStream computes Z for one problem whose scores cannot overflow.

@@ -240,7 +240,7 @@ d_k = d_v = d, through attention.AttendMany.
 
 The forward is the streaming forward, which never stores the n×n weights;
 it counts 4·n²·d floating-point operations per head (Q·Kᵀ and A·V).
---backward times the forward that keeps A followed by attention.Backward,
+--backward times the forward that keeps A followed by attention.BackwardMany,
 and counts 12·n²·d per head: 4·n²·d forward plus 8·n²·d backward
 (dV = Aᵀ·dZ, dA = dZ·Vᵀ, dQ = dS·K, dK = dSᵀ·Q). Counts are the same with
 --causal, which skips about half the work, so causal GFLOP/s are not
@@ -329,10 +329,12 @@ func attentionRun[T attention.Float](n, d, heads int, backward, causal bool) fun
 		if !backward {
 			return nil
 		}
+		problems := make([]attention.BackwardProblem[T], len(projs))
 		for i, p := range projs {
-			if _, err := attention.Backward(p.Q, p.K, p.V, res[i].Weights, dOut, opts); err != nil {
-				return fmt.Errorf("backward of head %d: %w", i, err)
-			}
+			problems[i] = attention.BackwardProblem[T]{Q: p.Q, K: p.K, V: p.V, Weights: res[i].Weights, DOut: dOut}
+		}
+		if _, err := attention.BackwardMany(problems, opts); err != nil {
+			return fmt.Errorf("backward: %w", err)
 		}
 		return nil
 	}
