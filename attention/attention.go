@@ -120,7 +120,7 @@ func attend[T Float](q, k, v *tensor.Matrix[T], opts Options[T], serial bool) (R
 			errs[b/queryBlock] = computeBlock(p, b, min(b+queryBlock, hi), q, &local, &opts, &res)
 		}
 	}
-	if serial || work < 1<<16 {
+	if serial || work <= manyMaxSerialWork {
 		run(0, p.nq)
 	} else {
 		parallel.For(p.nq, grain, run)

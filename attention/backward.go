@@ -48,12 +48,12 @@ type Grads[T Float] struct {
 // so the gradients are bit-identical for any GOMAXPROCS.
 const (
 	backwardQueryBlock = 32 // query rows per block in the dS, dQ pass
-	backwardKeyBlock   = 32 // key rows per block in the dK, dV pass
+	backwardKeyBlock   = 128 // key rows per block in the dK, dV pass
 )
 
 // backwardParallelWork is the multiply-add count below which Backward runs
 // on the calling goroutine, because starting goroutines would cost more.
-const backwardParallelWork = 1 << 18
+const backwardParallelWork = manyMaxSerialWork
 
 // Backward returns the gradients of a scalar loss with respect to Q, K, V
 // and the bias, given dOut = ∂loss/∂Z [n_q×d_v], the forward pass's inputs

@@ -29,8 +29,10 @@ const streamMinItems = 8
 
 // streamMinWork is the multiply-add count of a whole call below which the
 // streaming forward runs on the calling goroutine: starting goroutines
-// costs more than they save.
-const streamMinWork = 1 << 18
+// costs more than they save. At n = 128, d = 64 (2²¹ multiply-adds) one
+// goroutine took about two thirds of the wall and CPU time of two on the
+// 2-core machine of docs/benchmarks.md.
+const streamMinWork = 1 << 22
 
 // streamJob is one attention problem prepared for the streaming forward.
 type streamJob[T Float] struct {
