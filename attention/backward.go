@@ -47,7 +47,7 @@ type Grads[T Float] struct {
 // written by one goroutine, and the partition depends only on the shapes,
 // so the gradients are bit-identical for any GOMAXPROCS.
 const (
-	backwardQueryBlock = 32 // query rows per block in the dS, dQ pass
+	backwardQueryBlock = 32  // query rows per block in the dS, dQ pass
 	backwardKeyBlock   = 128 // key rows per block in the dK, dV pass
 )
 

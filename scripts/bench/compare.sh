@@ -11,8 +11,9 @@
 # Environment: THREADS (default 2) sets GOMAXPROCS for qkv and
 # torch.set_num_threads for PyTorch; RUNS (default 5) the timed runs.
 # PyTorch comes from Debian's python3-torch via /usr/bin/python3. Debian's
-# torch.matmul calls the system libblas.so.3: install libopenblas0-pthread
-# to compare with OpenBLAS rather than the reference BLAS.
+# torch.matmul calls the system libblas.so.3, which is the slow reference
+# BLAS unless OpenBLAS is installed:
+#   apt-get install libopenblas0-pthread
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -54,7 +55,7 @@ if ((quick)); then
 	runs=3
 else
 	forward=("128 1" "128 8" "512 1" "512 8" "2048 1" "2048 8" "4096 1" "4096 8")
-	backward=("128 1" "128 8" "512 8" "2048 1")
+	backward=("${forward[@]}")
 fi
 
 json_field() { "$python" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
@@ -115,7 +116,7 @@ and counts the time per call.
 - $(go version | cut -d' ' -f3-4), qkv kernel path $("$work/qkv" bench gemm --m 8 --n 8 --k 8 --runs 1 --json 2>/dev/null | json_field kernel_path)
 - PyTorch $torch_version (Debian python3-torch)
 - Measured FMA peak (\`qkv bench fma\`, $threads threads): $(printf '%.1f' "$peak") GFLOP/s, $(printf '%.1f' "$peak_cpu") GFLOP per CPU-second
-- BLAS behind torch.matmul: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
+- BLAS behind torch.matmul: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown) (\`apt-get install libopenblas0-pthread\`; without it Debian's torch.matmul uses the reference BLAS)
 
 GFLOP/s divide the operation count by the median wall time of a call.
 GFLOP per CPU-second divide it by the user plus system CPU time of the
