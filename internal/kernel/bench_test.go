@@ -49,3 +49,18 @@ func BenchmarkFMALoop(b *testing.B) {
 	}
 	b.ReportMetric(float64(flops)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkPackBT times packing Kᵀ for one attention head (n = 128 or
+// 2048 keys, d = 64), which the forward does once per head and call.
+func BenchmarkPackBT(b *testing.B) {
+	for _, n := range []int{128, 2048} {
+		b.Run(fmt.Sprintf("float32/n=%d", n), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(2, 2))
+			k := newGuarded[float32](rng, n, 64, 0).data
+			var dst *PackedB[float32]
+			for b.Loop() {
+				dst = PackBTScaled(n, 64, k, 64, 0.125, dst)
+			}
+		})
+	}
+}

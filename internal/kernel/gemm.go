@@ -338,28 +338,33 @@ func packAT[T Float](a []T, lda, ic, pc, mb, kb, mr int, dst []T) {
 // zero past the last column. Each element is multiplied by scale, which
 // is exact for scale = 1.
 func packBT[T Float](b []T, ldb, jc, pc, nb, kb, nr int, scale T, dst []T) {
-	// The output is written in order, reading the nr source rows of a
-	// panel side by side; they stay in the L1 cache.
-	var src [maxPanelWidth][]T
+	// Each source row is read once, in order, and scattered down one
+	// column of the panel, which stays in the L1 cache. Four elements per
+	// step keep the stores independent.
 	for q := 0; q*nr < nb; q++ {
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
 		cols := min(nr, nb-q*nr)
 		for j := 0; j < cols; j++ {
 			col := jc + q*nr + j
-			src[j] = b[col*ldb+pc : col*ldb+pc+kb]
-		}
-		for p := 0; p < kb; p++ {
-			out := panel[p*nr : p*nr+nr]
-			for j := 0; j < cols; j++ {
-				out[j] = src[j][p] * scale
+			src := b[col*ldb+pc : col*ldb+pc+kb]
+			out := panel[j:]
+			p := 0
+			for ; p+4 <= kb; p += 4 {
+				x0, x1, x2, x3 := src[p]*scale, src[p+1]*scale, src[p+2]*scale, src[p+3]*scale
+				o := out[p*nr : p*nr+3*nr+1]
+				o[0], o[nr], o[2*nr], o[3*nr] = x0, x1, x2, x3
 			}
-			clear(out[cols:])
+			for ; p < kb; p++ {
+				out[p*nr] = src[p] * scale
+			}
+		}
+		if cols < nr {
+			for p := 0; p < kb; p++ {
+				clear(panel[p*nr+cols : (p+1)*nr])
+			}
 		}
 	}
 }
-
-// maxPanelWidth bounds nr over all paths.
-const maxPanelWidth = 32
 
 // packB is packBT for row-major B: element (p, j) is b[p*ldb+j].
 func packB[T Float](b []T, ldb, jc, pc, nb, kb, nr int, dst []T) {
