@@ -75,3 +75,33 @@ func distance(adj [][]int, u, v int) int {
 	}
 	return -1
 }
+
+// BenchmarkSearchChain measures the whole-path walk on a chain 1→2→…→V,
+// whose path has V−1 edges and so needs V−1 model queries.
+func BenchmarkSearchChain(b *testing.B) {
+	for _, vertices := range []int{100, 300} {
+		b.Run(fmt.Sprintf("V=%d", vertices), func(b *testing.B) {
+			edges := make([]task.Edge, vertices-1)
+			for i := range edges {
+				edges[i] = task.Edge{From: i + 1, To: i + 2}
+			}
+			for b.Loop() {
+				m, err := New(vertices, 3*len(edges)+4+vertices)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := m.NewSession(edges)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := s.Search(1, vertices)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Path) != vertices {
+					b.Fatalf("path has %d vertices, want %d", len(res.Path), vertices)
+				}
+			}
+		})
+	}
+}

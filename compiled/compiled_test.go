@@ -577,3 +577,37 @@ func TestAnswerLargeGraph(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchWithNextOnlyAndProgress(t *testing.T) {
+	edges := []task.Edge{{From: 1, To: 2}, {From: 2, To: 3}, {From: 3, To: 4}}
+	m, err := New(4, 3*len(edges)+4+4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.NewSession(edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls [][2]int
+	progress := func(queries, pathLen int) { calls = append(calls, [2]int{queries, pathLen}) }
+	res, err := s.SearchWith(1, 4, []int{1}, WalkOptions{Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][2]int{{1, 1}, {2, 2}, {3, 3}}; !slices.Equal(calls, want) {
+		t.Errorf("progress calls %v, want %v", calls, want)
+	}
+	if !slices.Equal(res.Path, []int{1, 2, 3, 4}) {
+		t.Errorf("path %v, want [1 2 3 4]", res.Path)
+	}
+	res, err = s.SearchWith(1, 4, []int{1}, WalkOptions{NextOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Next != 2 || res.Path != nil || res.Runs != 1 {
+		t.Errorf("next-only result: next %d, path %v, %d queries; want 2, nil, 1", res.Next, res.Path, res.Runs)
+	}
+	if _, err := s.SearchWith(4, 1, []int{4}, WalkOptions{NextOnly: true}); !errors.Is(err, ErrNoPath) {
+		t.Errorf("next-only on an unreachable goal: error %v, want ErrNoPath", err)
+	}
+}

@@ -79,6 +79,9 @@ type Session struct {
 	// fixedPoint reports that the reach sets were closed, so that the
 	// remaining merge blocks were skipped.
 	fixedPoint bool
+	// sparse holds every block's weights by their nonzero entries, for the
+	// few query tokens that each Answer computes.
+	sparse []*sparseBlock
 	// cachedTail lists the query tokens whose keys and values the kv
 	// buffers hold after the edge tokens, from the last query. A query
 	// that starts with the same tokens reuses them: query tokens attend
@@ -99,7 +102,7 @@ func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 		return nil, err
 	}
 	prefix := edgeTokens(edges)
-	s := &Session{m: m, edges: edges, prefix: len(prefix)}
+	s := &Session{m: m, edges: edges, prefix: len(prefix), sparse: m.sparseBlocks()}
 	room := 4 + m.Vertices // Q s g P and a path of up to V vertices
 	x := m.embed(prefix, 0)
 	last := len(m.Net.Blocks) - 1
@@ -172,7 +175,7 @@ func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix
 	var outs []*tensor.Matrix[float64]
 	var weights [][]*tensor.Matrix[float64]
 	for i, b := range s.plan {
-		out, w, err := extend(&m.Net.Blocks[b], x, s.kv[i], kept)
+		out, w, err := extend(&m.Net.Blocks[b], s.sparse[b], x, s.kv[i], kept)
 		if err != nil {
 			return nil, nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
 		}
@@ -223,20 +226,17 @@ func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
 // [t×(edges+kept+t)], and stores the new tokens' keys and values after the
 // kept ones. The new tokens attend to every earlier token and causally to
 // each other, so this computes the last t rows of Block.Forward under
-// prefixMask.
-func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV, kept int) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
+// prefixMask. The projections use sb, the sparse form of b's weights.
+func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv []headKV, kept int) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
 	a := x
 	if b.LN1 != nil {
 		a = b.LN1.Forward(x)
 	}
-	mine, err := projectKV(b, a)
+	mine, err := splitHeads(b.Attn.Heads, sb.k.forward(a), sb.v.forward(a))
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := b.Attn.Q.Forward(a)
-	if err != nil {
-		return nil, nil, fmt.Errorf("query projection: %w", err)
-	}
+	q := sb.q.forward(a)
 	heads := make([]attention.Projections[float64], b.Attn.Heads)
 	dq := q.Cols / b.Attn.Heads
 	for h := range heads {
@@ -256,11 +256,7 @@ func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV, kept i
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := b.Attn.O.Forward(res.Concat)
-	if err != nil {
-		return nil, nil, fmt.Errorf("attention output projection: %w", err)
-	}
-	mid := add(x, out)
+	mid := add(x, sb.o.forward(res.Concat))
 	weights := make([]*tensor.Matrix[float64], len(res.Heads))
 	for h, r := range res.Heads {
 		weights[h] = r.Weights
@@ -272,18 +268,11 @@ func extend(b *nn.Block[float64], x *tensor.Matrix[float64], kv []headKV, kept i
 	if b.LN2 != nil {
 		mi = b.LN2.Forward(mid)
 	}
-	hid, err := b.MLP.Up.Forward(mi)
-	if err != nil {
-		return nil, nil, fmt.Errorf("MLP up projection: %w", err)
-	}
+	hid := sb.up.forward(mi)
 	for i, v := range hid.Data {
 		hid.Data[i] = max(v, 0)
 	}
-	down, err := b.MLP.Down.Forward(hid)
-	if err != nil {
-		return nil, nil, fmt.Errorf("MLP down projection: %w", err)
-	}
-	return add(mid, down), weights, nil
+	return add(mid, sb.down.forward(hid)), weights, nil
 }
 
 // projectKV returns block b's keys and values of a, split into heads.
@@ -296,7 +285,11 @@ func projectKV(b *nn.Block[float64], a *tensor.Matrix[float64]) ([]headKV, error
 	if err != nil {
 		return nil, fmt.Errorf("value projection: %w", err)
 	}
-	h := b.Attn.Heads
+	return splitHeads(b.Attn.Heads, k, v)
+}
+
+// splitHeads splits keys k and values v column-wise into h heads.
+func splitHeads(h int, k, v *tensor.Matrix[float64]) ([]headKV, error) {
 	if h < 1 || k.Cols%h != 0 || v.Cols%h != 0 {
 		return nil, fmt.Errorf("attention widths %d and %d do not split into %d heads", k.Cols, v.Cols, h)
 	}

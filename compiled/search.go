@@ -18,7 +18,7 @@ type Result struct {
 	// First.Correct is empty.
 	Next int
 	// Path runs from start to goal, found by iterating the model; nil
-	// when the goal cannot be reached.
+	// when the goal cannot be reached or WalkOptions.NextOnly was set.
 	Path []int
 	// Runs counts the queries answered by the model; Backtracks counts
 	// the steps undone because every scored vertex was already on the
@@ -36,19 +36,42 @@ func (s *Session) Search(start, goal int) (*Result, error) {
 // SearchFrom is Search from a longer path prefix, which must start at
 // start; the path found extends the prefix.
 func (s *Session) SearchFrom(start, goal int, prefix []int) (*Result, error) {
+	return s.SearchWith(start, goal, prefix, WalkOptions{})
+}
+
+// SearchWith is SearchFrom with options for the walk.
+func (s *Session) SearchWith(start, goal int, prefix []int, opts WalkOptions) (*Result, error) {
 	if err := s.m.checkQuery(s.edges, start, goal, prefix); err != nil {
 		return nil, err
 	}
-	return Walk(prefix, goal, s.m.Vertices,
+	return WalkWith(prefix, goal, s.m.Vertices,
 		func(path []int) (Answer, error) { return s.Answer(start, goal, path) },
-		func(vertices []int) []int { return s.order(vertices, goal) })
+		func(vertices []int) []int { return s.order(vertices, goal) }, opts)
 }
 
-// Walk finds a path from the prefix to goal by iterating a model: ask
+// WalkOptions changes how WalkWith iterates the model.
+type WalkOptions struct {
+	// NextOnly stops after the first query: the Result has First and Next
+	// but no Path. Each further step of a walk costs one more query.
+	NextOnly bool
+	// Progress, when set, is called after every query with the number of
+	// queries so far and the length of the current path in vertices.
+	Progress func(queries, pathLen int)
+}
+
+// Walk is WalkWith without options.
+func Walk(prefix []int, goal, vertices int, ask func(path []int) (Answer, error), prefer func([]int) []int) (*Result, error) {
+	return WalkWith(prefix, goal, vertices, ask, prefer, WalkOptions{})
+}
+
+// WalkWith finds a path from the prefix to goal by iterating a model: ask
 // returns the model's answer for a path prefix, and prefer sorts scored
 // vertices into the order in which to try them (nil keeps ascending ids).
 // Vertex ids are 1..vertices. Walk is independent of how the model works,
 // so trained models reuse it.
+//
+// Each step costs one query, so a path of d edges costs about d queries,
+// more on graphs with cycles where the walk backtracks.
 //
 // The pick is the first scored vertex in prefer's order that has not been
 // visited. Every scored vertex reaches the goal, so on a graph without
@@ -63,7 +86,11 @@ func (s *Session) SearchFrom(start, goal int, prefix []int) (*Result, error) {
 // When the prefix already ends at goal, the path is the prefix. When the
 // model scores no vertex for the prefix, Walk returns the Result (with
 // Path nil) and an error matching ErrNoPath.
-func Walk(prefix []int, goal, vertices int, ask func(path []int) (Answer, error), prefer func([]int) []int) (*Result, error) {
+func WalkWith(prefix []int, goal, vertices int, ask func(path []int) (Answer, error), prefer func([]int) []int, opts WalkOptions) (*Result, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(int, int) {}
+	}
 	if prefer == nil {
 		prefer = slices.Clone[[]int]
 	}
@@ -72,9 +99,16 @@ func Walk(prefix []int, goal, vertices int, ask func(path []int) (Answer, error)
 		return nil, err
 	}
 	res := &Result{First: first, Runs: 1}
+	progress(1, len(prefix))
 	firstOptions := prefer(first.Correct)
 	if len(firstOptions) > 0 {
 		res.Next = firstOptions[0]
+	}
+	if opts.NextOnly {
+		if len(first.Correct) == 0 && prefix[len(prefix)-1] != goal {
+			return res, fmt.Errorf("%w from %d to %d", ErrNoPath, prefix[len(prefix)-1], goal)
+		}
+		return res, nil
 	}
 	current := prefix[len(prefix)-1]
 	if current == goal {
@@ -121,6 +155,7 @@ func Walk(prefix []int, goal, vertices int, ask func(path []int) (Answer, error)
 			return nil, err
 		}
 		res.Runs++
+		progress(res.Runs, len(path))
 		options = append(options, prefer(ans.Correct))
 	}
 	// Every scored vertex reaches the goal, so depth-first search over them
