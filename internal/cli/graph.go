@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -55,41 +56,66 @@ func (in *graphInput) addFlags(cmd *cobra.Command) {
 }
 
 // read parses the graph and prints warnings about merged and dropped
-// edges and cycles to stderr.
+// edges to stderr.
 func (in *graphInput) read(env *Env) (*graph.Digraph, error) {
 	if in.path == "" {
 		return nil, usageErrorf("missing --graph FILE: the graph to read")
 	}
-	format, err := graph.ParseFormat(in.format)
+	return readGraph(env, in.path, in.format)
+}
+
+// readGraph parses the graph in path ("-" for standard input) in the
+// named format, rejects an empty graph, and prints warnings about
+// dropped self-loops and merged duplicate edges to stderr.
+func readGraph(env *Env, path, formatName string) (*graph.Digraph, error) {
+	format, err := graph.ParseFormat(formatName)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageErrorf("invalid --format %q: use one of %s", formatName, graph.FormatNames)
 	}
 	var (
 		r    io.Reader = env.Stdin
-		name           = "stdin"
+		name           = "standard input"
+		what           = "graph from standard input"
 	)
-	if in.path != "-" {
-		f, err := os.Open(in.path)
-		if err != nil {
-			return nil, fmt.Errorf("read graph: %w", err)
+	if path != "-" {
+		f, err := os.Open(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("graph file %s not found", path)
+		case err != nil:
+			return nil, fmt.Errorf("read graph file %s: %w", path, err)
 		}
 		defer f.Close()
-		r, name = f, in.path
+		r, name, what = f, path, "graph file "+path
 	}
 	g, _, err := graph.Parse(r, name, format)
 	if err != nil {
 		return nil, err
 	}
 	if g.Len() == 0 {
-		return nil, fmt.Errorf("%s contains no vertices", name)
+		return nil, fmt.Errorf("%s has no vertices", what)
 	}
-	if loops := g.SelfLoops(); len(loops) > 0 {
-		fmt.Fprintf(env.Stderr, "warning: dropped %d self-loop(s), for example on %q: a self-loop never helps to reach another vertex\n", len(loops), loops[0])
-	}
-	if d := g.DuplicateEdges(); d > 0 {
-		fmt.Fprintf(env.Stderr, "warning: merged %d duplicate edge(s)\n", d)
-	}
+	warnDroppedEdges(env, g.SelfLoops(), g.DuplicateEdges())
 	return g, nil
+}
+
+// warnDroppedEdges prints to stderr how many self-loops were dropped and
+// duplicate edges merged.
+func warnDroppedEdges(env *Env, selfLoops []string, duplicates int) {
+	if n := len(selfLoops); n > 0 {
+		fmt.Fprintf(env.Stderr, "warning: dropped %s, for example on %q: a self-loop never helps to reach another vertex\n", plural(n, "self-loop", "self-loops"), selfLoops[0])
+	}
+	if duplicates > 0 {
+		fmt.Fprintf(env.Stderr, "warning: merged %s\n", plural(duplicates, "duplicate edge", "duplicate edges"))
+	}
+}
+
+// plural returns "1 edge" or "n edges".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // lookupQuery resolves the start and goal names, as usage errors when

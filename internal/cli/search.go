@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,11 +46,29 @@ type searcher interface {
 
 // searchQuery is one search input in vertex ids 1..Vertices.
 type searchQuery struct {
-	Example  task.Example // edges, start, goal and path prefix
+	Example task.Example // edges, start, goal and path prefix
+	// Vertices is the highest vertex id, which sets the model's width.
+	// With --graph every id is a vertex; with --tokens ids may be unused.
 	Vertices int
 	// Names[id] is the name of vertex id as the input wrote it; Names[0]
 	// is unused.
 	Names []string
+	// Present[id] reports whether id is a vertex of the input: with
+	// --tokens, whether it occurs in an edge, the query or the path.
+	Present []bool
+	// Walk sets how the searcher iterates the model (next only, progress).
+	Walk compiled.WalkOptions
+}
+
+// vertexCount returns the number of vertices of the input.
+func (q *searchQuery) vertexCount() int {
+	n := 0
+	for _, p := range q.Present {
+		if p {
+			n++
+		}
+	}
+	return n
 }
 
 // name returns the input's name of vertex id.
@@ -70,11 +89,12 @@ type compiledSearcher struct {
 }
 
 func newCompiledSearcher(q *searchQuery) (*compiledSearcher, error) {
-	n := 3*len(q.Example.Edges) + 4 + q.Vertices
+	edges := len(q.Example.Edges)
+	n := 3*edges + 4 + q.Vertices
 	bytes := compiled.EstimateBytes(q.Vertices, n)
 	if q.Vertices > compiled.MaxVertices || n > compiled.MaxTokens || bytes > compiled.MaxBytes {
-		return nil, fmt.Errorf("the graph is too large for the compiled model: %d vertices and %d edges need %d tokens and about %d MiB; the limits are %d vertices, %d tokens and %d MiB",
-			q.Vertices, len(q.Example.Edges), n, bytes>>20, compiled.MaxVertices, compiled.MaxTokens, compiled.MaxBytes>>20)
+		return nil, fmt.Errorf("the graph is too large for the compiled model: its sequence has 3·E + 4 + V = 3·%d + 4 + %d = %d tokens (3 per edge, 4 for \"Q start goal P\" and room for a path of up to V vertices) and needs about %d MiB; the limits are %d vertices, %d tokens and %d MiB. Search a smaller graph, for example only the vertices reachable from the start",
+			edges, q.Vertices, n, bytes>>20, compiled.MaxVertices, compiled.MaxTokens, compiled.MaxBytes>>20)
 	}
 	m, err := compiled.New(q.Vertices, n)
 	if err != nil {
@@ -89,7 +109,7 @@ func newCompiledSearcher(q *searchQuery) (*compiledSearcher, error) {
 
 func (c *compiledSearcher) Describe() string {
 	m := c.model
-	return fmt.Sprintf("compiled path-merging transformer: %d layers = 3 + ⌈log₂ V⌉ = 3 + %d merge layers for V = %d vertices (roles, load edges, merges, readout)", m.Layers(), m.MergeLayers, m.Vertices)
+	return fmt.Sprintf("compiled path-merging transformer, 3 + ⌈log₂ V⌉ layers for vertex ids up to V = %d: roles, load edges, %s, readout", m.Vertices, plural(m.MergeLayers, "merge", "merges"))
 }
 
 func (c *compiledSearcher) Layers() int            { return c.model.Layers() }
@@ -97,7 +117,7 @@ func (c *compiledSearcher) LayerName(i int) string { return c.model.LayerName(i)
 
 func (c *compiledSearcher) Search(q *searchQuery) (*compiled.Result, error) {
 	ex := &q.Example
-	return c.session.SearchFrom(ex.Start, ex.Goal, ex.Path)
+	return c.session.SearchWith(ex.Start, ex.Goal, ex.Path, q.Walk)
 }
 
 func (c *compiledSearcher) Reach() []compiled.ReachLayer { return c.session.ReachTable() }
@@ -118,6 +138,7 @@ type searchOptions struct {
 	plotDir   string
 	plots     renderFlags
 	model     string // checkpoint of a trained model; empty: the compiled model
+	nextOnly  bool
 }
 
 func newSearchCmd(env *Env) *cobra.Command {
@@ -140,7 +161,24 @@ roles, one loads the edges (reach 1 edge), ⌈log₂ V⌉ merge blocks double th
 reach (2, 4, 8, … edges), one reads out the answer. The picked vertex is the
 correct vertex whose reach set took in the goal at the earliest layer, ties
 going to the smaller vertex id. With --graph, vertex ids follow the order in
-which the vertices first appear in the file.`,
+which the vertices first appear in the file.
+
+Self-loops are dropped and duplicate edges merged, with a warning on
+stderr. The start and the goal must differ. With --tokens, the path prefix
+after P must be a simple path along the edges (no vertex twice) that has
+not yet reached the goal.
+
+Cost: the whole path takes one model query per edge of the path, each
+reading every edge token in every layer. On a 2-core machine a chain of
+300 vertices takes about 10 s and one of 600 vertices about 2 minutes;
+--next-only asks once and skips the walk. Walks longer than a second
+report progress on stderr.
+
+Exit status: 0 when the model answered, including "no path" (the goal
+cannot be reached); 1 when the graph file cannot be read or parsed, the
+graph is too large or the output cannot be written; 2 for invalid flags
+or flag values (unknown --start or --goal, invalid --tokens, an invalid
+path prefix, start equal to goal).`,
 		Example: `  qkv search --graph deps.txt --start qkv --goal golang.org/x/sys@v0.50.0
   go mod graph | qkv search --graph - --format gomod --start qkv --goal golang.org/x/term@v0.48.0
   qkv search --tokens "E 4 1 E 8 3 E 1 6 E 3 4 Q 8 6 P 8"
@@ -162,12 +200,17 @@ which the vertices first appear in the file.`,
 	f.BoolVar(&o.reachAll, "reach-all", false, "print the reach of every vertex; by default graphs with more than 24 vertices get summary rows")
 	f.StringVar(&o.plotDir, "plot", "", "write per-layer attention heatmaps and the reach chart to `DIR` (created if missing)")
 	f.StringVar(&o.plots.plotFormats, "plot-format", "png,svg", "comma-separated figure `formats` for --plot: png, svg, pdf")
+	f.BoolVar(&o.nextOnly, "next-only", false, "print only the next vertex and the correct ones: skip the walk to the goal, which costs one model query per edge of the path")
 	f.StringVar(&o.model, "model", "", "answer with the trained model in this checkpoint (from qkv train) instead of the compiled one; it has no reach table")
 	return cmd
 }
 
-// loadSearchQuery reads the query from the flags.
+// loadSearchQuery reads the query from the flags and checks it.
 func loadSearchQuery(env *Env, o *searchOptions) (*searchQuery, error) {
+	var (
+		q   *searchQuery
+		err error
+	)
 	switch {
 	case o.tokens != "" && o.graphFile != "":
 		return nil, usageErrorf("--tokens and --graph exclude each other; give one")
@@ -175,18 +218,28 @@ func loadSearchQuery(env *Env, o *searchOptions) (*searchQuery, error) {
 		if o.start != "" || o.goal != "" {
 			return nil, usageErrorf("--start and --goal only work with --graph; with --tokens, write the query as \"Q start goal\" in the text")
 		}
-		return queryFromTokens(o.tokens)
+		q, err = queryFromTokens(env, o.tokens)
 	case o.graphFile != "":
-		return queryFromGraph(env, o)
+		q, err = queryFromGraph(env, o)
 	default:
 		return nil, usageErrorf("give --graph FILE with --start and --goal, or --tokens TEXT")
 	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPrefix(q); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
-func queryFromTokens(text string) (*searchQuery, error) {
+// queryFromTokens reads the task's text format. Vertex ids are kept as
+// they are, so a trained model sees the tokens the user wrote. Self-loops
+// are dropped and duplicate edges merged, as for --graph, with warnings.
+func queryFromTokens(env *Env, text string) (*searchQuery, error) {
 	ex, err := task.ParseText(text)
 	if err != nil {
-		return nil, fmt.Errorf("invalid --tokens: %w", err)
+		return nil, usageErrorf("invalid --tokens: %v", err)
 	}
 	v := max(ex.Start, ex.Goal)
 	for _, e := range ex.Edges {
@@ -196,63 +249,102 @@ func queryFromTokens(text string) (*searchQuery, error) {
 		v = max(v, p)
 	}
 	if v > compiled.MaxVertices {
-		return nil, fmt.Errorf("invalid --tokens: vertex id %d is larger than %d, the most the compiled model supports", v, compiled.MaxVertices)
+		return nil, usageErrorf("invalid --tokens: vertex id %d is larger than %d, the largest id the compiled model supports; renumber the vertices from 1", v, compiled.MaxVertices)
 	}
 	if len(ex.Path) == 0 || ex.Path[0] != ex.Start {
-		return nil, fmt.Errorf("invalid --tokens: the path prefix after P must start with the start vertex %d", ex.Start)
+		return nil, usageErrorf("invalid --tokens: the path prefix after P must start with the start vertex %d", ex.Start)
 	}
-	if len(ex.Path) > v {
-		return nil, fmt.Errorf("invalid --tokens: the path prefix has %d vertices, more than the %d vertex ids in use", len(ex.Path), v)
+	if ex.Start == ex.Goal {
+		return nil, usageErrorf("invalid --tokens: the start and the goal are both %d; choose two different vertices", ex.Start)
 	}
+
+	var loops []string
+	duplicates := 0
+	seen := map[task.Edge]bool{}
+	edges := ex.Edges[:0:0]
+	for _, e := range ex.Edges {
+		switch {
+		case e.From == e.To:
+			loops = append(loops, fmt.Sprint(e.From))
+		case seen[e]:
+			duplicates++
+		default:
+			seen[e] = true
+			edges = append(edges, e)
+		}
+	}
+	warnDroppedEdges(env, loops, duplicates)
+	ex.Edges = edges
+
 	names := make([]string, v+1)
+	present := make([]bool, v+1)
 	for i := 1; i <= v; i++ {
 		names[i] = fmt.Sprint(i)
 	}
-	return &searchQuery{Example: ex, Vertices: v, Names: names}, nil
+	for _, e := range ex.Edges {
+		present[e.From], present[e.To] = true, true
+	}
+	for _, id := range append([]int{ex.Start, ex.Goal}, ex.Path...) {
+		present[id] = true
+	}
+	for _, id := range loops {
+		n, _ := strconv.Atoi(id)
+		present[n] = true
+	}
+	return &searchQuery{Example: ex, Vertices: v, Names: names, Present: present}, nil
 }
 
 func queryFromGraph(env *Env, o *searchOptions) (*searchQuery, error) {
-	format, err := graph.ParseFormat(o.format)
-	if err != nil {
+	if _, err := graph.ParseFormat(o.format); err != nil {
 		return nil, usageErrorf("invalid --format %q: use one of %s", o.format, graph.FormatNames)
 	}
 	if o.start == "" || o.goal == "" {
 		return nil, usageErrorf("--graph needs --start and --goal")
 	}
-	var g *graph.Digraph
-	if o.graphFile == "-" {
-		data, err := io.ReadAll(env.Stdin)
-		if err != nil {
-			return nil, fmt.Errorf("read standard input: %w", err)
-		}
-		g, _, err = graph.ParseBytes(data, "standard input", format)
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		g, _, err = graph.ParseFile(o.graphFile, format)
-		if err != nil {
-			return nil, err
-		}
-	}
-	if g.Len() == 0 {
-		return nil, fmt.Errorf("graph %s has no vertices", o.graphFile)
-	}
-	start, err := g.Lookup(o.start)
+	g, err := readGraph(env, o.graphFile, o.format)
 	if err != nil {
-		return nil, usageErrorf("invalid --start: %v", err)
+		return nil, err
 	}
-	goal, err := g.Lookup(o.goal)
+	start, goal, err := lookupQuery(g, o.start, o.goal)
 	if err != nil {
-		return nil, usageErrorf("invalid --goal: %v", err)
+		return nil, err
 	}
 	names := append([]string{""}, g.Names()...)
 	var edges []task.Edge
 	for _, e := range g.Edges() {
 		edges = append(edges, task.Edge{From: e.From + 1, To: e.To + 1})
 	}
+	present := make([]bool, g.Len()+1)
+	for i := 1; i <= g.Len(); i++ {
+		present[i] = true
+	}
 	ex := task.Example{Edges: edges, Start: start + 1, Goal: goal + 1, Path: []int{start + 1}}
-	return &searchQuery{Example: ex, Vertices: g.Len(), Names: names}, nil
+	return &searchQuery{Example: ex, Vertices: g.Len(), Names: names, Present: present}, nil
+}
+
+// checkPrefix rejects a path prefix that is not a simple path along the
+// edges or that already ends at the goal: the model answers "which
+// vertex comes next on a path", which needs a path to extend.
+func checkPrefix(q *searchQuery) error {
+	ex := &q.Example
+	edges := map[task.Edge]bool{}
+	for _, e := range ex.Edges {
+		edges[e] = true
+	}
+	seen := map[int]bool{}
+	for i, p := range ex.Path {
+		if seen[p] {
+			return usageErrorf("invalid path prefix: it visits %s twice; write a simple path, in which no vertex repeats", q.name(p))
+		}
+		seen[p] = true
+		if i > 0 && !edges[task.Edge{From: ex.Path[i-1], To: p}] {
+			return usageErrorf("invalid path prefix: step %d, %s → %s, is not an edge of the graph", i, q.name(ex.Path[i-1]), q.name(p))
+		}
+	}
+	if len(ex.Path) > 1 && ex.Current() == ex.Goal {
+		return usageErrorf("invalid path prefix: it already ends at the goal %s, so there is no next vertex to find", q.name(ex.Goal))
+	}
+	return nil
 }
 
 func runSearch(env *Env, o *searchOptions) error {
@@ -266,6 +358,14 @@ func runSearch(env *Env, o *searchOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.plotDir != "" {
+		if err := checkOutputDir("--plot", o.plotDir, o.plotDir, true); err != nil {
+			return err
+		}
+	}
+	q.Walk.NextOnly = o.nextOnly
+	progress := newWalkProgress(env)
+	q.Walk.Progress = progress.update
 	var s searcher
 	if o.model != "" {
 		s, err = newTrainedSearcher(o.model, q)
@@ -276,6 +376,7 @@ func runSearch(env *Env, o *searchOptions) error {
 		return err
 	}
 	out, err := searchWith(s, q)
+	progress.finish()
 	if err != nil {
 		return err
 	}
@@ -303,7 +404,7 @@ type searchOutcome struct {
 // searchWith runs the query on s.
 func searchWith(s searcher, q *searchQuery) (*searchOutcome, error) {
 	res, err := s.Search(q)
-	out := &searchOutcome{Model: s.Describe(), Layers: s.Layers(), Result: res, Reach: s.Reach()}
+	out := &searchOutcome{Model: s.Describe(), Layers: s.Layers(), Result: res, Reach: withIsolated(q, s.Reach())}
 	for i := 0; i < s.Layers(); i++ {
 		out.LayerNames = append(out.LayerNames, s.LayerName(i))
 	}
@@ -314,6 +415,37 @@ func searchWith(s searcher, q *searchQuery) (*searchOutcome, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// noTokens is the Decoded value of a vertex that has no edge tokens, so
+// no reach set to decode: an isolated vertex, or one that only the query
+// names.
+const noTokens = -1
+
+// withIsolated adds to every layer of reach a row for each vertex of the
+// input that has no edge tokens, with Decoded = noTokens and True = 1 (a
+// vertex reaches itself), so that the table lists every vertex.
+func withIsolated(q *searchQuery, reach []compiled.ReachLayer) []compiled.ReachLayer {
+	if len(reach) == 0 {
+		return reach
+	}
+	listed := map[int]bool{}
+	for _, r := range reach[0].Rows {
+		listed[r.Vertex] = true
+	}
+	out := make([]compiled.ReachLayer, len(reach))
+	for i, l := range reach {
+		rows := slices.Clone(l.Rows)
+		for v := 1; v < len(q.Present); v++ {
+			if q.Present[v] && !listed[v] {
+				rows = append(rows, compiled.ReachRow{Vertex: v, Decoded: noTokens, True: 1})
+			}
+		}
+		slices.SortFunc(rows, func(a, b compiled.ReachRow) int { return a.Vertex - b.Vertex })
+		l.Rows = rows
+		out[i] = l
+	}
+	return out
 }
 
 // searchJSON is the --json form of a search.
@@ -342,7 +474,7 @@ type reachLayerJ struct {
 
 type reachVertex struct {
 	Vertex  string `json:"vertex"`
-	Decoded int    `json:"decoded"`
+	Decoded *int   `json:"decoded"` // null for a vertex without edge tokens
 	True    int    `json:"true"`
 }
 
@@ -365,7 +497,11 @@ func writeSearchJSON(w io.Writer, q *searchQuery, out *searchOutcome) error {
 	for _, l := range out.Reach {
 		lj := reachLayerJ{K: l.K, Hops: l.Hops, Block: l.Block, Skipped: l.Skipped, Vertices: []reachVertex{}}
 		for _, r := range l.Rows {
-			lj.Vertices = append(lj.Vertices, reachVertex{Vertex: q.name(r.Vertex), Decoded: r.Decoded, True: r.True})
+			rv := reachVertex{Vertex: q.name(r.Vertex), True: r.True}
+			if r.Decoded != noTokens {
+				rv.Decoded = &r.Decoded
+			}
+			lj.Vertices = append(lj.Vertices, rv)
 		}
 		j.Reach = append(j.Reach, lj)
 	}
@@ -382,6 +518,11 @@ func printSearch(w io.Writer, q *searchQuery, out *searchOutcome, reachAll bool)
 	ex := &q.Example
 	res := out.Result
 	fmt.Fprintf(w, "model:    %s\n", out.Model)
+	fmt.Fprintf(w, "graph:    %s, %s", plural(q.vertexCount(), "vertex", "vertices"), plural(len(ex.Edges), "edge", "edges"))
+	if n := q.vertexCount(); n != q.Vertices {
+		fmt.Fprintf(w, " (vertex ids up to %d)", q.Vertices)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "query:    from %s to %s", q.name(ex.Start), q.name(ex.Goal))
 	if len(ex.Path) > 1 {
 		fmt.Fprintf(w, ", path prefix %s", strings.Join(q.nameAll(ex.Path), " → "))
@@ -392,16 +533,19 @@ func printSearch(w io.Writer, q *searchQuery, out *searchOutcome, reachAll bool)
 	case res.Next != 0:
 		fmt.Fprintf(w, "next:     %s\n", q.name(res.Next))
 	default:
-		fmt.Fprintf(w, "next:     none: the model scores no child of %s\n", current)
+		fmt.Fprintf(w, "next:     none (the model scores no child of %s)\n", current)
 	}
 	fmt.Fprintf(w, "correct:  %s\n", listOrNone(q.nameAll(res.First.Correct)))
 	switch {
 	case out.NoPath:
 		fmt.Fprintf(w, "path:     no path: %s cannot be reached from %s\n", q.name(ex.Goal), current)
+	case res.Path == nil:
+		fmt.Fprintln(w, "path:     not searched (--next-only)")
 	default:
-		fmt.Fprintf(w, "path:     %s (%d edges, %d model queries", strings.Join(q.nameAll(res.Path), " → "), len(res.Path)-1, res.Runs)
+		fmt.Fprintf(w, "path:     %s (%s, %s", strings.Join(q.nameAll(res.Path), " → "),
+			plural(len(res.Path)-1, "edge", "edges"), plural(res.Runs, "model query", "model queries"))
 		if res.Backtracks > 0 {
-			fmt.Fprintf(w, ", %d backtracks", res.Backtracks)
+			fmt.Fprintf(w, ", %s", plural(res.Backtracks, "backtrack", "backtracks"))
 		}
 		fmt.Fprintln(w, ")")
 	}
@@ -436,6 +580,9 @@ func printReach(w io.Writer, q *searchQuery, reach []compiled.ReachLayer, all bo
 	mismatches := 0
 	vertices := reach[0].Rows
 	cell := func(r compiled.ReachRow) string {
+		if r.Decoded == noTokens {
+			return fmt.Sprintf("-/%d", r.True)
+		}
 		if r.Decoded != r.True {
 			mismatches++
 			return fmt.Sprintf("%d/%d!", r.Decoded, r.True)
@@ -461,9 +608,12 @@ func printReach(w io.Writer, q *searchQuery, reach []compiled.ReachLayer, all bo
 		} {
 			row := []string{stat.name}
 			for _, l := range reach {
-				dec, tru := make([]int, len(l.Rows)), make([]int, len(l.Rows))
-				for i, r := range l.Rows {
-					dec[i], tru[i] = r.Decoded, r.True
+				var dec, tru []int
+				for _, r := range l.Rows {
+					if r.Decoded == noTokens {
+						continue
+					}
+					dec, tru = append(dec, r.Decoded), append(tru, r.True)
 					if r.Decoded != r.True && stat.name == "min" {
 						mismatches++
 					}
@@ -476,8 +626,17 @@ func printReach(w io.Writer, q *searchQuery, reach []compiled.ReachLayer, all bo
 		}
 	}
 	printAligned(w, header, rows)
+	isolated := 0
+	for _, r := range vertices {
+		if r.Decoded == noTokens {
+			isolated++
+		}
+	}
 	if !all && len(vertices) > maxReachRows {
-		fmt.Fprintf(w, "(summary of %d vertices; --reach-all prints each one)\n", len(vertices))
+		fmt.Fprintf(w, "(summary of %s with edge tokens; --reach-all prints each one)\n", plural(len(vertices)-isolated, "vertex", "vertices"))
+	}
+	if isolated > 0 {
+		fmt.Fprintf(w, "-: %s no edge tokens, so no decoded reach set\n", plural(isolated, "vertex has", "vertices have"))
 	}
 	if slices.ContainsFunc(reach, func(l compiled.ReachLayer) bool { return l.Skipped }) {
 		fmt.Fprintln(w, "* not run: the reach sets were already closed under merging, so this merge layer would change none of them")
@@ -600,13 +759,18 @@ func reachChart(reach []compiled.ReachLayer) *viz.LineChart {
 	var ks, maxes, means, chain []float64
 	for _, l := range reach {
 		top, sum := 0, 0
+		rows := 0
 		for _, r := range l.Rows {
+			if r.Decoded == noTokens {
+				continue
+			}
 			top = max(top, r.Decoded)
 			sum += r.Decoded
+			rows++
 		}
 		ks = append(ks, float64(l.K))
 		maxes = append(maxes, float64(top))
-		means = append(means, float64(sum)/float64(len(l.Rows)))
+		means = append(means, float64(sum)/float64(max(rows, 1)))
 		chain = append(chain, float64(l.Hops+1))
 	}
 	return &viz.LineChart{

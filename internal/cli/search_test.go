@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // gomodGraph is the output of "go mod graph" for this repository,
@@ -81,8 +82,8 @@ func TestSearchTokens(t *testing.T) {
 	}
 	for _, l := range got.Reach {
 		for _, v := range l.Vertices {
-			if v.Decoded != v.True {
-				t.Errorf("layer k=%d, vertex %s: decoded %d, true %d", l.K, v.Vertex, v.Decoded, v.True)
+			if v.Decoded == nil || *v.Decoded != v.True {
+				t.Errorf("layer k=%d, vertex %s: decoded %v, true %d", l.K, v.Vertex, v.Decoded, v.True)
 			}
 		}
 	}
@@ -243,9 +244,16 @@ func TestSearchErrors(t *testing.T) {
 		{"unknown start", []string{"search", "--graph", graphFile, "--start", "alpah", "--goal", "gamma"}, exitUsage, "alpha"},
 		{"bad format", []string{"search", "--graph", graphFile, "--format", "xml", "--start", "alpha", "--goal", "gamma"}, exitUsage, "invalid --format"},
 		{"missing file", []string{"search", "--graph", filepath.Join(t.TempDir(), "none.txt"), "--start", "a", "--goal", "b"}, exitFailure, "none.txt"},
-		{"bad tokens", []string{"search", "--tokens", "E 1 X Q 1 2 P 1"}, exitFailure, "invalid --tokens"},
-		{"prefix not at start", []string{"search", "--tokens", "E 1 2 Q 1 2 P 2"}, exitFailure, "invalid --tokens"},
-		{"too many vertices", []string{"search", "--tokens", "E 1 5000 Q 1 5000 P 1"}, exitFailure, "larger than 1024"},
+		{"missing file message", []string{"search", "--graph", "none.txt", "--start", "a", "--goal", "b"}, exitFailure, "graph file none.txt not found"},
+		{"bad tokens", []string{"search", "--tokens", "E 1 X Q 1 2 P 1"}, exitUsage, "invalid --tokens"},
+		{"prefix not at start", []string{"search", "--tokens", "E 1 2 Q 1 2 P 2"}, exitUsage, "invalid --tokens"},
+		{"too many vertices", []string{"search", "--tokens", "E 1 5000 Q 1 5000 P 1"}, exitUsage, "larger than 1024"},
+		{"prefix step not an edge", []string{"search", "--tokens", "E 1 2 E 2 3 Q 1 3 P 1 3"}, exitUsage, "step 1, 1 → 3, is not an edge"},
+		{"prefix revisits", []string{"search", "--tokens", "E 1 2 E 2 1 E 1 3 E 3 4 Q 1 4 P 1 2 1"}, exitUsage, "visits 1 twice"},
+		{"prefix at goal", []string{"search", "--tokens", "E 1 2 E 2 3 Q 1 2 P 1 2"}, exitUsage, "already ends at the goal 2"},
+		{"start is goal tokens", []string{"search", "--tokens", "E 3 4 Q 3 3 P 3"}, exitUsage, "the start and the goal are both 3"},
+		{"start is goal graph", []string{"search", "--graph", graphFile, "--start", "beta", "--goal", "beta"}, exitUsage, "--start and --goal are both \"beta\""},
+		{"start is goal encode", []string{"graph", "encode", "--graph", graphFile, "--start", "beta", "--goal", "beta", "--n", "128"}, exitUsage, "--start and --goal are both \"beta\""},
 		{"start with tokens", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--start", "1"}, exitUsage, "--start and --goal only work with --graph"},
 		{"bad plot format", []string{"search", "--tokens", "E 1 2 Q 1 2 P 1", "--plot", t.TempDir(), "--plot-format", "gif"}, exitUsage, "invalid --plot-format"},
 	}
@@ -259,6 +267,99 @@ func TestSearchErrors(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tt.msg, errOut)
 			}
 		})
+	}
+}
+
+func TestSearchDropsSelfLoopsInTokens(t *testing.T) {
+	// The self-loop 1→1 must not make 1 a correct next vertex: the same
+	// graph as a file drops it, and so must --tokens.
+	code, out, errOut := runCLI(t, "search", "--tokens", "E 1 1 E 1 2 E 1 2 Q 1 2 P 1")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"next:     2\n", "correct:  2\n", "path:     1 → 2 (1 edge, 1 model query)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, want := range []string{"dropped 1 self-loop", "merged 1 duplicate edge"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestSearchGraphWarnings(t *testing.T) {
+	path := writeGraphFile(t, "a a\na b\na b\n")
+	code, out, errOut := runCLI(t, "search", "--graph", path, "--start", "a", "--goal", "b")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "next:     b\n") {
+		t.Errorf("output lacks the next vertex b:\n%s", out)
+	}
+	for _, want := range []string{"dropped 1 self-loop", "merged 1 duplicate edge"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestSearchVertexCountAndIDs(t *testing.T) {
+	code, out, errOut := runCLI(t, "search", "--tokens", "E 1 40 Q 1 40 P 1", "--next-only")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"graph:    2 vertices, 1 edge (vertex ids up to 40)", "next:     40\n", "path:     not searched (--next-only)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "none:") {
+		t.Errorf("output has a doubled colon:\n%s", out)
+	}
+}
+
+func TestSearchReachListsIsolatedVertices(t *testing.T) {
+	path := writeGraphFile(t, "a b\nc\n")
+	code, out, errOut := runCLI(t, "search", "--graph", path, "--start", "a", "--goal", "c")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "\nc       -/1") || !strings.Contains(out, "1 vertex has no edge tokens") {
+		t.Errorf("reach table does not list the isolated vertex c:\n%s", out)
+	}
+	if !strings.Contains(out, "next:     none (the model scores no child of a)") {
+		t.Errorf("output lacks the no-answer line:\n%s", out)
+	}
+}
+
+func TestWalkProgressLines(t *testing.T) {
+	clock := time.Unix(0, 0)
+	walkClock = func() time.Time { return clock }
+	defer func() { walkClock = time.Now }()
+	var errOut bytes.Buffer
+	p := newWalkProgress(&Env{Stderr: &errOut})
+	p.update(1, 1) // at 0 s: too early to show
+	clock = clock.Add(2 * time.Second)
+	p.update(2, 2) // first line
+	clock = clock.Add(time.Second)
+	p.update(3, 3) // within 5 s of the last line: no line
+	clock = clock.Add(5 * time.Second)
+	p.update(4, 4)
+	p.finish()
+	want := "search: 2 model queries so far, path at 2 vertices (2 s)\n" +
+		"search: 4 model queries so far, path at 4 vertices (8 s)\n" +
+		"search: done after 4 model queries (8.0 s)\n"
+	if errOut.String() != want {
+		t.Errorf("progress lines:\n%s\nwant:\n%s", errOut.String(), want)
+	}
+	var quiet bytes.Buffer
+	p = newWalkProgress(&Env{Stderr: &quiet})
+	p.update(1, 1)
+	p.finish()
+	if quiet.Len() != 0 {
+		t.Errorf("a short walk printed progress: %q", quiet.String())
 	}
 }
 

@@ -132,8 +132,8 @@ func (s *trainedSearcher) answer(q *searchQuery, path []int) (compiled.Answer, e
 // Search walks from the query's path prefix to the goal, trying the
 // model's candidates in order of probability.
 func (s *trainedSearcher) Search(q *searchQuery) (*compiled.Result, error) {
-	res, err := compiled.Walk(q.Example.Path, q.Example.Goal, q.Vertices,
-		func(path []int) (compiled.Answer, error) { return s.answer(q, path) }, nil)
+	res, err := compiled.WalkWith(q.Example.Path, q.Example.Goal, q.Vertices,
+		func(path []int) (compiled.Answer, error) { return s.answer(q, path) }, nil, q.Walk)
 	if err != nil && !errors.Is(err, compiled.ErrNoPath) {
 		return res, fmt.Errorf("the trained model gave wrong steps: %w", err)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ func TestTrainedSearcherAnswerAndTrace(t *testing.T) {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
 	// N = 20 allows vertex ids 1..5 and 5 edges.
-	q, err := queryFromTokens("E 1 2 E 2 3 E 1 4 Q 1 3 P 1")
+	q, err := queryFromTokens(&Env{Stderr: io.Discard}, "E 1 2 E 2 3 E 1 4 Q 1 3 P 1")
 	if err != nil {
 		t.Fatal(err)
 	}
