@@ -102,6 +102,8 @@ func (m MultiHead[T]) Attend(xq, xkv *tensor.Matrix[T], opts Options[T]) (MultiR
 
 // AttendHeads computes attention for each head's given Q, K and V,
 // concatenates the outputs and applies wo [h·d_v×d_out] if it is non-nil.
+// The heads go through AttendMany, so they run in parallel with a fixed
+// partition and the result does not depend on GOMAXPROCS.
 func AttendHeads[T Float](heads []Projections[T], wo *tensor.Matrix[T], opts Options[T]) (MultiResult[T], error) {
 	if len(heads) == 0 {
 		return MultiResult[T]{}, fmt.Errorf("attention: multi-head attention needs at least one head")

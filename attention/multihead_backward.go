@@ -168,6 +168,7 @@ func (m MultiHead[T]) checkBackward(xq, xkv *tensor.Matrix[T], res MultiResult[T
 // [n_q×d_out] (or [n_q×(sum of d_v)] when wo is nil). res must come from
 // AttendHeads with the same wo and opts, and with KeepWeights set. The
 // projection and input gradients of the result stay nil.
+// The heads go through BackwardMany.
 func BackwardHeads[T Float](res MultiResult[T], wo, dOut *tensor.Matrix[T], opts Options[T]) (MultiGrads[T], error) {
 	if err := checkHeadsResult(res, wo, dOut); err != nil {
 		return MultiGrads[T]{}, err
