@@ -73,6 +73,26 @@ type TestSetConfig struct {
 // set, their lookahead equals the set's. Edges are grouped by source, and
 // the result depends only on cfg.
 func ReserveTestSets(cfg TestSetConfig) ([]TestSet, *Reserved, error) {
+	return reserveTestSets(cfg, false)
+}
+
+// TestSetNames returns the names of the sets that ReserveTestSets builds
+// for cfg, in order, without generating any example.
+func TestSetNames(cfg TestSetConfig) ([]string, error) {
+	sets, _, err := reserveTestSets(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(sets))
+	for i, s := range sets {
+		names[i] = s.Name
+	}
+	return names, nil
+}
+
+// reserveTestSets builds the sets, or with namesOnly only their names and
+// lookaheads.
+func reserveTestSets(cfg TestSetConfig, namesOnly bool) ([]TestSet, *Reserved, error) {
 	if cfg.PerSet < 0 {
 		return nil, nil, fmt.Errorf("invalid test set size %d: must be ≥ 0", cfg.PerSet)
 	}
@@ -115,6 +135,12 @@ func ReserveTestSets(cfg TestSetConfig) ([]TestSet, *Reserved, error) {
 	}
 
 	sets := make([]TestSet, len(specs))
+	if namesOnly {
+		for k, sp := range specs {
+			sets[k] = TestSet{Name: sp.name, Lookahead: sp.look}
+		}
+		return sets, nil, nil
+	}
 	reserved := NewReserved()
 	for k, sp := range specs {
 		setSeed := splitmix(cfg.Seed ^ splitmix(uint64(k)+1))

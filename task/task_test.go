@@ -266,3 +266,25 @@ func TestAnnotateLargeIDs(t *testing.T) {
 		t.Errorf("Validate error = %v, want it to name the id 999999999", err)
 	}
 }
+
+func TestTestSetNamesMatchReserved(t *testing.T) {
+	for _, dist := range []Distribution{Balanced, Star} {
+		cfg := TestSetConfig{Dist: dist, N: 32, MaxLookahead: 4, PerSet: 2, Seed: 1}
+		sets, _, err := ReserveTestSets(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := TestSetNames(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(names) != len(sets) {
+			t.Fatalf("%v: %d names for %d sets", dist, len(names), len(sets))
+		}
+		for i, s := range sets {
+			if names[i] != s.Name {
+				t.Errorf("%v: name %d is %q, the set is %q", dist, i, names[i], s.Name)
+			}
+		}
+	}
+}

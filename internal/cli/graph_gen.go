@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -115,11 +116,22 @@ func runGraphGen(env *Env, o *graphGenOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
+	setConfig := task.TestSetConfig{
+		Dist: cfg.Dist, N: cfg.N, MaxLookahead: cfg.MaxLookahead, PerSet: o.reserve, Seed: o.seed ^ 0x7e57}
+	if o.testSet != "" {
+		// Check the name before building any set: reserving is slow.
+		names, err := task.TestSetNames(setConfig)
+		if err != nil {
+			return usageError{err}
+		}
+		if !slices.Contains(names, o.testSet) {
+			return usageErrorf("unknown --test-set %q: the sets are %s", o.testSet, joinStrings(names))
+		}
+	}
 
 	var examples []task.Example
 	if o.reserve > 0 {
-		sets, reserved, err := task.ReserveTestSets(task.TestSetConfig{
-			Dist: cfg.Dist, N: cfg.N, MaxLookahead: cfg.MaxLookahead, PerSet: o.reserve, Seed: o.seed ^ 0x7e57})
+		sets, reserved, err := task.ReserveTestSets(setConfig)
 		if err != nil {
 			return usageError{err}
 		}

@@ -69,6 +69,19 @@ func TestGraphGenUsageErrors(t *testing.T) {
 	}
 }
 
+func TestGraphGenUnknownTestSetFirst(t *testing.T) {
+	code, _, errOut := runCLI(t, "graph", "gen", "--reserve", "10", "--test-set", "lookahead-99")
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(errOut, `unknown --test-set "lookahead-99"`) {
+		t.Errorf("stderr lacks the unknown name:\n%s", errOut)
+	}
+	if strings.Contains(errOut, "reserved") {
+		t.Errorf("the sets were built before the name was checked:\n%s", errOut)
+	}
+}
+
 func TestGraphGenTestSet(t *testing.T) {
 	code, out, errOut := runCLI(t, "graph", "gen", "--n", "32", "--max-lookahead", "4", "--reserve", "20", "--test-set", "lookahead-3", "--count", "20")
 	if code != exitOK {

@@ -94,6 +94,15 @@ func computeTour() (*tourData, error) {
 }
 
 func runTour(env *Env, htmlFile string) error {
+	if htmlFile != "" {
+		// Check the target before printing the tour, so that an unwritable
+		// --html fails at once rather than after the whole output.
+		check := outputSet{}
+		check.addFile("--html", htmlFile, nil)
+		if err := check.check(); err != nil {
+			return err
+		}
+	}
 	t, err := computeTour()
 	if err != nil {
 		return err

@@ -46,9 +46,15 @@ func TestTourHTML(t *testing.T) {
 
 func TestTourHTMLUnwritable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing", "tour.html")
-	code, _, _ := runCLI(t, "tour", "--html", path)
+	code, out, errOut := runCLI(t, "tour", "--html", path)
 	if code != exitFailure {
 		t.Errorf("exit %d for an unwritable path, want %d", code, exitFailure)
+	}
+	if out != "" {
+		t.Errorf("the tour printed %d bytes before rejecting --html", len(out))
+	}
+	if !strings.Contains(errOut, "does not exist; create it first") {
+		t.Errorf("stderr does not explain the missing directory:\n%s", errOut)
 	}
 	if _, err := os.Stat(path); err == nil {
 		t.Error("a file was written")
