@@ -51,8 +51,8 @@ type graphInput struct {
 }
 
 func (in *graphInput) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&in.path, "graph", "", `graph file to read ("-" for standard input); required`)
-	cmd.Flags().StringVar(&in.format, "format", "auto", "graph file format: "+graph.FormatNames)
+	cmd.Flags().StringVar(&in.path, "graph", "", "read the graph from `FILE` (\"-\" for standard input); required")
+	cmd.Flags().StringVar(&in.format, "format", "auto", "graph file `FORMAT`: "+graph.FormatNames)
 }
 
 // read parses the graph and prints warnings about merged and dropped

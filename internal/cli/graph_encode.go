@@ -41,8 +41,8 @@ correct next vertex. That is a valid result, so the exit status is 0.`,
 	}
 	o.input.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.start, "start", "", "name of the start vertex; required")
-	f.StringVar(&o.goal, "goal", "", "name of the goal vertex; required")
+	f.StringVar(&o.start, "start", "", "`NAME` of the start vertex; required")
+	f.StringVar(&o.goal, "goal", "", "`NAME` of the goal vertex; required")
 	f.IntVar(&o.n, "n", 128, "sequence length N in tokens; vertex ids are 1..(N−5)/3")
 	f.Int64Var(&o.seed, "seed", -1, "seed for random vertex ids; negative keeps ids in order of appearance")
 	f.BoolVar(&o.json, "json", false, "print one JSON object instead of text")
@@ -115,7 +115,10 @@ func runGraphEncode(env *Env, o *graphEncodeOptions) error {
 		case isNoPath(err):
 			reachable = false
 		case errors.As(err, &tooLarge):
-			return fmt.Errorf("%w (or remove vertices and edges that cannot lie on a path from the start to the goal)", err)
+			if o.reachable {
+				return fmt.Errorf("%w, even with --reachable-only; or remove edges that cannot lie on a path from the start to the goal", err)
+			}
+			return fmt.Errorf("%w, or pass --reachable-only to drop the vertices the start cannot reach", err)
 		default:
 			return err
 		}

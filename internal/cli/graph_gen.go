@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -27,6 +30,8 @@ type graphGenOptions struct {
 	paperEra bool
 	reserve  int
 	testSet  string
+	// maxLookSet reports that the user gave --max-lookahead.
+	maxLookSet bool
 }
 
 func newGraphGenCmd(env *Env) *cobra.Command {
@@ -56,16 +61,19 @@ that reserved set instead of a training stream.
   qkv graph gen --dist naive --count 100000 --out naive.jsonl --npy naive/
   qkv graph gen --reserve 1000 --test-set lookahead-5 --count 1000 --out l5.jsonl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runGraphGen(env, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.maxLookSet = cmd.Flags().Changed("max-lookahead")
+			return runGraphGen(env, o)
+		},
 	}
 	addDistFlags(cmd, &o.dist, &o.n, &o.maxLook, &o.count, &o.seed)
 	f := cmd.Flags()
-	f.StringVar(&o.out, "out", "", "JSON Lines file to write (default: standard output)")
-	f.StringVar(&o.npyDir, "npy", "", "directory for the NPY arrays (created if missing; default: none)")
-	f.StringVar(&o.order, "edge-order", "default", "edge order: default (shuffled, grouped for star), shuffled or grouped (by source vertex)")
+	f.StringVar(&o.out, "out", "", "JSON Lines `FILE` to write (default: standard output)")
+	f.StringVar(&o.npyDir, "npy", "", "`DIR` for the NPY arrays (created if missing; default: none)")
+	f.StringVar(&o.order, "edge-order", "default", "edge `ORDER`: default (shuffled, grouped for star), shuffled or grouped (by source vertex)")
 	f.BoolVar(&o.paperEra, "paper-era", false, "balanced only: keep any example with lookahead ≤ --max-lookahead, as the 2024 generator did, instead of exactly the requested one")
 	f.IntVar(&o.reserve, "reserve", 0, "build reserved test sets of this many examples each and never emit their examples (0: none)")
-	f.StringVar(&o.testSet, "test-set", "", `write the reserved test set with this name (such as "naive", "lookahead-5" or "star-3x4") instead of training examples; needs --reserve`)
+	f.StringVar(&o.testSet, "test-set", "", "write the reserved test set called `NAME` (such as naive, lookahead-5 or star-3x4) instead of training examples; needs --reserve")
 	return cmd
 }
 
@@ -73,23 +81,57 @@ that reserved set instead of a training stream.
 // and stats.
 func addDistFlags(cmd *cobra.Command, dist *string, n, maxLook, count *int, seed *uint64) {
 	f := cmd.Flags()
-	f.StringVar(dist, "dist", "balanced", "distribution: "+task.DistributionNames)
+	f.StringVar(dist, "dist", "balanced", "distribution `NAME`: "+task.DistributionNames)
 	f.IntVar(n, "n", 128, "sequence length N in tokens; vertex ids are 1..(N−5)/3")
-	f.IntVar(maxLook, "max-lookahead", 20, "largest lookahead (balanced) or spoke length (star); at most (N−5)/3−1 halved for balanced")
+	f.IntVar(maxLook, "max-lookahead", 20, "largest lookahead for balanced, or longest spoke for star. The balanced limit is (V−1)/2 for V = (N−5)/3 vertex ids, which is 20 at N = 128; the star limit is V−1")
 	f.IntVar(count, "count", 1000, "number of examples")
-	f.Uint64Var(seed, "seed", 1, "random seed; the same seed gives the same examples")
+	f.Var((*seedValue)(seed), "seed", "random seed, a whole number from 0 to 2^64−1; the same seed gives the same examples")
 }
 
-func distConfig(dist string, n, maxLook int) (task.Config, error) {
+// seedValue is a --seed flag that rejects negative and malformed values
+// with a plain message.
+type seedValue uint64
+
+func (s *seedValue) String() string { return strconv.FormatUint(uint64(*s), 10) }
+func (s *seedValue) Type() string   { return "uint" }
+
+func (s *seedValue) Set(text string) error {
+	v, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		return fmt.Errorf("use a whole number from 0 to 2^64−1")
+	}
+	*s = seedValue(v)
+	return nil
+}
+
+// distConfig checks the distribution flags. When maxLookSet is false the
+// user did not give --max-lookahead, so an invalid value is the default,
+// and the message says so and what to pass.
+func distConfig(dist string, n, maxLook int, maxLookSet bool) (task.Config, error) {
 	d, err := task.ParseDistribution(dist)
 	if err != nil {
 		return task.Config{}, usageErrorf("--dist: %v", err)
 	}
-	return task.Config{Dist: d, N: n, MaxLookahead: maxLook}, nil
+	cfg := task.Config{Dist: d, N: n, MaxLookahead: maxLook}
+	if _, err := task.NewGenerator(cfg); err != nil {
+		v, verr := task.NewVocab(n)
+		if maxLookSet || verr != nil || d == task.Naive {
+			return cfg, usageError{err}
+		}
+		limit := v.MaxLookahead()
+		if d == task.Star {
+			limit = v.MaxVertex() - 1
+			if limit < 1 {
+				return cfg, usageErrorf("N = %d is too small for the star distribution, which needs at least 2 vertex ids: use --n 11 or more", n)
+			}
+		}
+		return cfg, usageErrorf("the default --max-lookahead %d is too large for N = %d, which allows at most %d for the %s distribution; pass --max-lookahead %d or a larger --n", maxLook, n, limit, d, limit)
+	}
+	return cfg, nil
 }
 
 func runGraphGen(env *Env, o *graphGenOptions) error {
-	cfg, err := distConfig(o.dist, o.n, o.maxLook)
+	cfg, err := distConfig(o.dist, o.n, o.maxLook, o.maxLookSet)
 	if err != nil {
 		return err
 	}
@@ -126,6 +168,17 @@ func runGraphGen(env *Env, o *graphGenOptions) error {
 		}
 		if !slices.Contains(names, o.testSet) {
 			return usageErrorf("unknown --test-set %q: the sets are %s", o.testSet, joinStrings(names))
+		}
+	}
+
+	if o.out != "" {
+		if err := checkOutputDir("--out", o.out, filepath.Dir(o.out), false); err != nil {
+			return err
+		}
+	}
+	if o.npyDir != "" {
+		if err := checkOutputDir("--npy", o.npyDir, o.npyDir, true); err != nil {
+			return err
 		}
 	}
 
@@ -220,17 +273,10 @@ type exampleJSON struct {
 }
 
 func writeExamples(env *Env, v task.Vocab, examples []task.Example, out, npyDir string) error {
-	var (
-		w      io.Writer = env.Stdout
-		atomic *atomicWriter
-	)
+	var buf bytes.Buffer
+	var w io.Writer = env.Stdout
 	if out != "" {
-		var err error
-		if atomic, err = createAtomic(out); err != nil {
-			return err
-		}
-		defer atomic.Abort()
-		w = atomic
+		w = &buf
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	enc := json.NewEncoder(bw)
@@ -255,18 +301,20 @@ func writeExamples(env *Env, v task.Vocab, examples []task.Example, out, npyDir 
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write examples: %w", err)
 	}
+	outputs := outputSet{}
+	if out != "" {
+		outputs.addFile("--out", out, buf.Bytes())
+	}
 	if npyDir != "" {
-		if err := writeExampleArrays(v, examples, ids, npyDir); err != nil {
+		if err := addExampleArrays(&outputs, v, examples, ids, npyDir); err != nil {
 			return err
 		}
 	}
-	if atomic != nil {
-		return atomic.Commit()
-	}
-	return nil
+	return outputs.Commit(env)
 }
 
-func writeExampleArrays(v task.Vocab, examples []task.Example, ids []int32, dir string) error {
+// addExampleArrays stages the NPY arrays of the examples in dir.
+func addExampleArrays(outputs *outputSet, v task.Vocab, examples []task.Example, ids []int32, dir string) error {
 	k := len(examples)
 	multiHot := make([]uint8, k*v.Size())
 	label := make([]int32, k)
@@ -288,20 +336,12 @@ func writeExampleArrays(v task.Vocab, examples []task.Example, ids []int32, dir 
 		{"label.npy", []int{k}, label},
 		{"lookahead.npy", []int{k}, look},
 	}
-	set, err := newFileSet(dir)
-	if err != nil {
-		return err
-	}
 	for _, a := range arrays {
 		data, err := npy.Marshal(a.shape, a.data)
 		if err != nil {
-			set.Abort()
 			return fmt.Errorf("encode %s: %w", a.name, err)
 		}
-		if err := set.Add(a.name, data); err != nil {
-			set.Abort()
-			return err
-		}
+		outputs.addInDir("--npy", dir, a.name, data, false)
 	}
-	return set.Commit()
+	return nil
 }

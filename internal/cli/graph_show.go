@@ -33,10 +33,10 @@ readable; larger ones are drawn all the same.`,
 	}
 	o.input.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.start, "start", "", "name of the start vertex to mark (optional, needs --goal)")
-	f.StringVar(&o.goal, "goal", "", "name of the goal vertex to mark (optional, needs --start)")
-	f.StringVar(&o.out, "out", "", "SVG file to write; required")
-	f.StringVar(&o.title, "title", "", "title above the picture (default: the graph file name)")
+	f.StringVar(&o.start, "start", "", "`NAME` of the start vertex to mark (optional, needs --goal)")
+	f.StringVar(&o.goal, "goal", "", "`NAME` of the goal vertex to mark (optional, needs --start)")
+	f.StringVar(&o.out, "out", "", "SVG `FILE` to write; required")
+	f.StringVar(&o.title, "title", "", "`TEXT` above the picture (default: the graph file name and size)")
 	return cmd
 }
 
@@ -49,6 +49,11 @@ func runGraphShow(env *Env, o *graphShowOptions) error {
 	}
 	if (o.start == "") != (o.goal == "") {
 		return usageErrorf("--start and --goal go together: give both or neither")
+	}
+	outputs := outputSet{}
+	outputs.addFile("--out", o.out, nil)
+	if err := outputs.check(); err != nil {
+		return err
 	}
 	g, err := o.input.read(env)
 	if err != nil {
@@ -75,9 +80,6 @@ func runGraphShow(env *Env, o *graphShowOptions) error {
 	if err := g.WriteSVG(&buf, opts); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(o.out, buf.Bytes()); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "wrote %s\n", o.out)
-	return nil
+	outputs.files[0].data = buf.Bytes()
+	return outputs.Commit(env)
 }

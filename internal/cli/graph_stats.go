@@ -25,6 +25,8 @@ type graphStatsOptions struct {
 	count   int
 	seed    uint64
 	plotDir string
+	// maxLookSet reports that the user gave --max-lookahead.
+	maxLookSet bool
 }
 
 func newGraphStatsCmd(env *Env) *cobra.Command {
@@ -40,13 +42,31 @@ PNG and SVG.`,
 		Example: `  qkv graph stats --dist naive --count 20000
   qkv graph stats --in train.jsonl --plot figures/`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runGraphStats(env, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.in != "" {
+				for _, name := range []string{"dist", "n", "max-lookahead", "count", "seed"} {
+					if cmd.Flags().Changed(name) {
+						return usageErrorf("--%s sets up generated examples, but --in reads them from %s; drop --%s or --in", name, o.in, name)
+					}
+				}
+			}
+			o.maxLookSet = cmd.Flags().Changed("max-lookahead")
+			return runGraphStats(env, o)
+		},
 	}
 	addDistFlags(cmd, &o.dist, &o.n, &o.maxLook, &o.count, &o.seed)
 	f := cmd.Flags()
-	f.StringVar(&o.in, "in", "", `JSON Lines file from "qkv graph gen" to read instead of generating ("-" for standard input)`)
-	f.StringVar(&o.plotDir, "plot", "", "directory for PNG and SVG histograms (created if missing; default: none)")
+	f.StringVar(&o.in, "in", "", "read examples from the JSON Lines `FILE` written by qkv graph gen instead of generating them (\"-\" for standard input)")
+	f.StringVar(&o.plotDir, "plot", "", "`DIR` for PNG and SVG histograms (created if missing; default: none)")
 	return cmd
+}
+
+// inputName names the --in file in messages.
+func inputName(in string) string {
+	if in == "-" {
+		return "standard input"
+	}
+	return in
 }
 
 // histogram counts integer values.
@@ -88,7 +108,7 @@ func runGraphStats(env *Env, o *graphStatsOptions) error {
 			return err
 		}
 	} else {
-		cfg, err := distConfig(o.dist, o.n, o.maxLook)
+		cfg, err := distConfig(o.dist, o.n, o.maxLook, o.maxLookSet)
 		if err != nil {
 			return err
 		}
@@ -102,7 +122,7 @@ func runGraphStats(env *Env, o *graphStatsOptions) error {
 		examples = generateWithProgress(env, gen, o.seed, o.count)
 	}
 	if len(examples) == 0 {
-		return fmt.Errorf("no examples to count")
+		return fmt.Errorf("%s contains no examples; write some with qkv graph gen --out FILE", inputName(o.in))
 	}
 	hists := []*histogram{
 		{name: "lookahead", file: "lookahead"},

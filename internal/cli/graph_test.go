@@ -69,6 +69,48 @@ func TestGraphGenUsageErrors(t *testing.T) {
 	}
 }
 
+func TestGraphMessages(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	graphFile := filepath.Join(dir, "g.txt")
+	if err := os.WriteFile(graphFile, []byte("a b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missingDir := filepath.Join(dir, "missing")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"default max lookahead", []string{"graph", "gen", "--n", "10"}, exitUsage, "the default --max-lookahead 20 is too large for N = 10"},
+		{"negative seed", []string{"graph", "gen", "--seed", "-1"}, exitUsage, "use a whole number from 0 to 2^64−1"},
+		{"gen out dir missing", []string{"graph", "gen", "--count", "2", "--out", filepath.Join(missingDir, "x.jsonl")}, exitFailure, "directory " + missingDir + " does not exist; create it first"},
+		{"show out dir missing", []string{"graph", "show", "--graph", graphFile, "--out", filepath.Join(missingDir, "x.svg")}, exitFailure, "directory " + missingDir + " does not exist; create it first"},
+		{"stats empty file", []string{"graph", "stats", "--in", empty}, exitFailure, empty + " contains no examples"},
+		{"stats in with dist", []string{"graph", "stats", "--in", empty, "--dist", "star"}, exitUsage, "--dist sets up generated examples, but --in reads them"},
+		{"encode missing file", []string{"graph", "encode", "--graph", "nofile.txt", "--start", "a", "--goal", "b"}, exitFailure, "graph file nofile.txt not found"},
+		{"encode too large", []string{"graph", "encode", "--graph", graphFile, "--start", "a", "--goal", "b", "--n", "8"}, exitFailure, "--reachable-only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, errOut)
+			}
+			if !strings.Contains(errOut, tt.msg) {
+				t.Errorf("stderr lacks %q:\n%s", tt.msg, errOut)
+			}
+			if strings.Contains(errOut, ".tmp") {
+				t.Errorf("stderr shows a temporary file name:\n%s", errOut)
+			}
+		})
+	}
+}
+
 func TestGraphGenUnknownTestSetFirst(t *testing.T) {
 	code, _, errOut := runCLI(t, "graph", "gen", "--reserve", "10", "--test-set", "lookahead-99")
 	if code != exitUsage {
