@@ -43,12 +43,12 @@ type Grads[T Float] struct {
 	DBias *tensor.Matrix[T]
 }
 
-// Block sizes of the two passes of Backward. Each block's outputs are
-// written by one goroutine, and the partition depends only on the shapes,
-// so the gradients are bit-identical for any GOMAXPROCS.
+// Partition of Backward: blocks of backwardQueryBlock queries, dealt to
+// backwardGroups groups. The partition depends only on the shapes, so the
+// gradients are bit-identical for any GOMAXPROCS.
 const (
-	backwardQueryBlock = 32  // query rows per block in the dS, dQ pass
-	backwardKeyBlock   = 128 // key rows per block in the dK, dV pass
+	backwardQueryBlock = 32
+	backwardGroups     = 4
 )
 
 // backwardParallelWork is the multiply-add count below which Backward runs
@@ -138,17 +138,8 @@ func backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 		DK: tensor.New[T](p.nk, p.dk),
 		DV: tensor.New[T](p.nk, p.dv),
 	}
-	// dS (unscaled) [n_q×n_k] is returned as dBias when the mask has a
-	// bias, and is otherwise scratch from a pool, which is not zeroed:
-	// scoreGradBlock writes every entry that keyGradBlock reads.
-	var ds *tensor.Matrix[T]
 	if opts.Mask.Bias != nil {
-		ds = tensor.New[T](p.nq, p.nk)
-		g.DBias = ds
-	} else {
-		buf := getBackwardBuf[T](p.nq * p.nk)
-		defer putBackwardBuf(buf)
-		ds = &tensor.Matrix[T]{Rows: p.nq, Cols: p.nk, Data: *buf}
+		g.DBias = tensor.New[T](p.nq, p.nk)
 	}
 	if p.nq == 0 || p.nk == 0 {
 		return g, nil
@@ -158,49 +149,79 @@ func backward[T Float](q, k, v, weights, dOut *tensor.Matrix[T], opts Options[T]
 	vt := kernel.PackBT(p.nk, p.dv, v.Data, p.dv, getPacked[T]())
 	defer putPacked(vt)
 
-	// Pass 1, over blocks of queries: dS and dQ depend only on the
-	// block's own rows, so each block also checks its rows of the weights
-	// and of the results. Errors are kept per block, and the first in row
-	// order is returned, so the message does not depend on scheduling.
-	serial = serial || p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
+	// The blocks of queries are dealt round-robin to a fixed number of
+	// groups. Each group adds its blocks' terms of dK and dV, in block
+	// order, into partial sums of its own: group 0 into g.DK and g.DV,
+	// the others into scratch. The partial sums are then added in group
+	// order, so every gradient has the same summation order for any
+	// GOMAXPROCS.
+	blocks := (p.nq + backwardQueryBlock - 1) / backwardQueryBlock
+	groups := min(backwardGroups, blocks)
+	partSize := p.nk * (p.dk + p.dv)
+	partBuf := getBackwardBuf[T]((groups - 1) * partSize)
+	defer putBackwardBuf(partBuf)
+	parts := *partBuf
+	clear(parts)
+
+	// Each block also checks its rows of the weights and of dQ and dBias.
+	// Errors are kept per block, and the first in row order is returned,
+	// so the message does not depend on scheduling.
+	errs := make([]error, blocks)
 	causal := opts.Mask.Causal
-	queryErrs := make([]error, (p.nq+backwardQueryBlock-1)/backwardQueryBlock)
-	queryPass := func(lo, hi int) {
-		for b := lo; b < hi; b += backwardQueryBlock {
-			end := min(b+backwardQueryBlock, hi)
-			if err := checkWeightRows(p, weights, &opts.Mask, b, end); err != nil {
-				queryErrs[b/backwardQueryBlock] = err
+	runGroup := func(gr int) {
+		dk, dv := g.DK.Data, g.DV.Data
+		if gr > 0 {
+			part := parts[(gr-1)*partSize : gr*partSize]
+			dk, dv = part[:p.nk*p.dk], part[p.nk*p.dk:]
+		}
+		var scratch *[]T
+		if g.DBias == nil {
+			scratch = getBackwardBuf[T](backwardQueryBlock * p.nk)
+			defer putBackwardBuf(scratch)
+		}
+		for b := gr; b < blocks; b += groups {
+			lo := b * backwardQueryBlock
+			hi := min(lo+backwardQueryBlock, p.nq)
+			if err := checkWeightRows(p, weights, &opts.Mask, lo, hi); err != nil {
+				errs[b] = err
 				continue
 			}
-			scoreGradBlock(p, causal, b, end, k, vt, weights, dOut, ds, g.DQ)
-			queryErrs[b/backwardQueryBlock] = checkGradRows(&g, true, b, end)
+			// dS (unscaled) [rows×n_k] is written into dBias when the
+			// mask has a bias, and into the group's scratch otherwise.
+			var ds []T
+			if g.DBias != nil {
+				ds = g.DBias.Data[lo*p.nk : hi*p.nk]
+			} else {
+				ds = (*scratch)[:(hi-lo)*p.nk]
+			}
+			gradBlock(p, causal, lo, hi, q, k, vt, weights, dOut, ds, g.DQ, dk, dv)
+			errs[b] = checkGradRows(&g, true, lo, hi)
 		}
 	}
+	serial = serial || p.nq*p.nk*(p.dk+p.dv) < backwardParallelWork
 	if serial {
-		queryPass(0, p.nq)
+		for gr := 0; gr < groups; gr++ {
+			runGroup(gr)
+		}
 	} else {
-		parallel.For(p.nq, backwardQueryBlock, queryPass)
+		parallel.For(groups, 1, func(lo, hi int) {
+			for gr := lo; gr < hi; gr++ {
+				runGroup(gr)
+			}
+		})
 	}
-	if err := firstError(queryErrs); err != nil {
+	if err := firstError(errs); err != nil {
 		return Grads[T]{}, err
 	}
 
-	// Pass 2, over blocks of keys: dK and dV sum over all queries, so each
-	// block of key rows is finished by one goroutine.
-	keyErrs := make([]error, (p.nk+backwardKeyBlock-1)/backwardKeyBlock)
-	keyPass := func(lo, hi int) {
-		for b := lo; b < hi; b += backwardKeyBlock {
-			end := min(b+backwardKeyBlock, hi)
-			keyGradBlock(p, causal, b, end, q, weights, dOut, ds, &g)
-			keyErrs[b/backwardKeyBlock] = checkGradRows(&g, false, b, end)
-		}
+	// dK = scale·Σ_groups dSᵀ·Q and dV = Σ_groups Aᵀ·dZ.
+	for gr := 1; gr < groups; gr++ {
+		part := parts[(gr-1)*partSize : gr*partSize]
+		addSlice(g.DK.Data, part[:p.nk*p.dk])
+		addSlice(g.DV.Data, part[p.nk*p.dk:])
 	}
-	if serial {
-		keyPass(0, p.nk)
-	} else {
-		parallel.For(p.nk, backwardKeyBlock, keyPass)
-	}
-	if err := firstError(keyErrs); err != nil {
+	scaleSlice(g.DK.Data, T(p.scale))
+	if err := checkGradRows(&g, false, 0, p.nk); err != nil {
 		return Grads[T]{}, err
 	}
 	return g, nil
@@ -215,53 +236,46 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// scoreGradBlock computes rows [lo, hi) of dS (unscaled) and of dQ, given
-// Vᵀ packed in vt. Under a causal mask the keys past the block's last
-// visible one are skipped: their weights are 0, so their dS entries are
-// set to 0 without any product.
-func scoreGradBlock[T Float](p problem, causal bool, lo, hi int, k *tensor.Matrix[T], vt *kernel.PackedB[T], weights, dOut, ds, dq *tensor.Matrix[T]) {
+// gradBlock computes rows [lo, hi) of dS (unscaled, into ds with leading
+// dimension n_k) and of dQ, given Vᵀ packed in vt, and adds the block's
+// terms Aᵀ·dZ and dSᵀ·Q (unscaled) to the partial sums dv and dk. Under a
+// causal mask the keys past the block's last visible one are skipped:
+// their weights are 0, so their dS entries are set to 0 without any
+// product, and they get no terms.
+func gradBlock[T Float](p problem, causal bool, lo, hi int, q, k *tensor.Matrix[T], vt *kernel.PackedB[T], weights, dOut *tensor.Matrix[T], ds []T, dq *tensor.Matrix[T], dk, dv []T) {
 	rows := hi - lo
 	keys := p.nk
 	if causal {
 		keys = min(max(hi+p.nk-p.nq, 0), p.nk)
 	}
-	dsBlock := ds.Data[lo*p.nk : hi*p.nk] // [rows×n_k]
 
-	// dA = dZ·Vᵀ, written into the dS block.
-	kernel.GemmRowsPacked(rows, p.dv, dOut.Data[lo*p.dv:], p.dv, vt, 0, 0, keys, dsBlock, p.nk)
+	// dA = dZ·Vᵀ, written into dS.
+	kernel.GemmRowsPacked(rows, p.dv, dOut.Data[lo*p.dv:], p.dv, vt, 0, 0, keys, ds, p.nk)
 
 	// dS = A ⊙ (dA − rowsum(dA ⊙ A)), in place.
 	for r := 0; r < rows; r++ {
 		a := weights.Row(lo + r)[:keys]
-		d := dsBlock[r*p.nk : r*p.nk+keys]
+		d := ds[r*p.nk : r*p.nk+keys]
 		softmaxGradRow(a, d)
-		clear(dsBlock[r*p.nk+keys : (r+1)*p.nk])
+		clear(ds[r*p.nk+keys : (r+1)*p.nk])
 	}
 
 	// dQ = scale·dS·K.
 	dqBlock := dq.Data[lo*p.dk : hi*p.dk]
-	kernel.GemmNN(rows, p.dk, keys, dsBlock, p.nk, k.Data, p.dk, dqBlock, p.dk)
+	kernel.GemmNN(rows, p.dk, keys, ds, p.nk, k.Data, p.dk, dqBlock, p.dk)
 	scaleSlice(dqBlock, T(p.scale))
+
+	// The block's terms of dV = Aᵀ·dZ and dK = dSᵀ·Q.
+	kernel.GemmTNAcc(keys, p.dv, rows, weights.Data[lo*p.nk:], p.nk, dOut.Data[lo*p.dv:], p.dv, dv, p.dv)
+	kernel.GemmTNAcc(keys, p.dk, rows, ds, p.nk, q.Data[lo*p.dk:], p.dk, dk, p.dk)
 }
 
-// keyGradBlock computes rows [lo, hi) of dK and dV. Under a causal mask
-// the queries before the first one that may attend to key lo are skipped,
-// because their weights and dS are 0.
-func keyGradBlock[T Float](p problem, causal bool, lo, hi int, q, weights, dOut, ds *tensor.Matrix[T], g *Grads[T]) {
-	cols := hi - lo
-	first := 0
-	if causal {
-		first = min(max(lo-(p.nk-p.nq), 0), p.nq)
+// addSlice adds src to dst element by element.
+func addSlice[T Float](dst, src []T) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
 	}
-	queries := p.nq - first
-
-	// dV = Aᵀ·dZ for keys [lo, hi).
-	kernel.GemmTN(cols, p.dv, queries, weights.Data[first*p.nk+lo:], p.nk, dOut.Data[first*p.dv:], p.dv, g.DV.Data[lo*p.dv:], p.dv)
-
-	// dK = scale·dSᵀ·Q for keys [lo, hi).
-	dkBlock := g.DK.Data[lo*p.dk : hi*p.dk]
-	kernel.GemmTN(cols, p.dk, queries, ds.Data[first*p.nk+lo:], p.nk, q.Data[first*p.dk:], p.dk, dkBlock, p.dk)
-	scaleSlice(dkBlock, T(p.scale))
 }
 
 // Scratch for dS, reused across calls.
