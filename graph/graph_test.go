@@ -2,6 +2,8 @@ package graph
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -199,7 +201,7 @@ func TestParseGoModGraphFixtures(t *testing.T) {
 		file            string
 		vertices, edges int
 	}{
-		{"testdata/qkv-go-mod-graph.txt", 115, 184},
+		{"testdata/qkv-go-mod-graph.txt", 114, 184},
 		{"testdata/gonum-plot-go-mod-graph.txt", 85, 135},
 	}
 	for _, tc := range cases {
@@ -214,5 +216,49 @@ func TestParseGoModGraphFixtures(t *testing.T) {
 		if !slices.Equal(g.Reachable(0), slices.Repeat([]bool{true}, g.Len())) {
 			t.Errorf("%s: the main module does not reach every module", tc.file)
 		}
+	}
+}
+
+// TestDocsGoModNumbers checks the numbers that docs/graph-task.md states
+// about the committed go mod graph of this repository.
+func TestDocsGoModNumbers(t *testing.T) {
+	doc, err := os.ReadFile("../docs/graph-task.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(doc)), " ")
+	g, _, err := ParseFile("testdata/qkv-go-mod-graph.txt", FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minN := 3*g.NumEdges() + 5
+	if want := fmt.Sprintf("(%d vertices, %d edges,", g.Len(), g.NumEdges()); !strings.Contains(text, want) {
+		t.Errorf("docs/graph-task.md lacks %q", want)
+	}
+	if want := fmt.Sprintf("needs N ≥ %d", minN); !strings.Contains(text, want) {
+		t.Errorf("docs/graph-task.md lacks %q", want)
+	}
+
+	start, err := g.Lookup("github.com/spf13/cobra@v1.10.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goal, err := g.Lookup("golang.org/x/sys@v0.50.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := g.Reachable(start)
+	reached := 0
+	for _, k := range keep {
+		if k {
+			reached++
+		}
+	}
+	keep[goal] = true
+	sub := g.Subgraph(keep)
+	want := fmt.Sprintf("it keeps %d vertices (the %d that cobra reaches, itself included, plus the goal, which cobra cannot reach) and %d edges",
+		sub.Len(), reached, sub.NumEdges())
+	if !strings.Contains(text, want) {
+		t.Errorf("docs/graph-task.md lacks %q", want)
 	}
 }
