@@ -213,6 +213,9 @@ figure.part { display: inline-block; vertical-align: top; margin: 0.5rem 0; }
   section { break-inside: avoid; page-break-inside: avoid; }
   section.break { break-before: page; page-break-before: always; }
   table.matrix, pre { break-inside: avoid; page-break-inside: avoid; }
+  /* Paper has no scrollbar: set wide text small enough that about 125
+     columns fit the 182 mm of an A4 line, and wrap what is still wider. */
+  pre { overflow: visible; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 6.5pt; line-height: 1.3; }
   td { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 }
 </style>

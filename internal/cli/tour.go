@@ -27,14 +27,16 @@ var tourEdges = [][2]int{
 func tourQuery() *searchQuery {
 	const vertices = 17
 	names := make([]string, vertices+1)
+	present := make([]bool, vertices+1)
 	for i := 1; i <= vertices; i++ {
 		names[i] = fmt.Sprint(i)
+		present[i] = true
 	}
 	ex := task.Example{Start: 1, Goal: 13, Path: []int{1}}
 	for _, e := range tourEdges {
 		ex.Edges = append(ex.Edges, task.Edge{From: e[0], To: e[1]})
 	}
-	return &searchQuery{Example: ex, Vertices: vertices, Names: names}
+	return &searchQuery{Example: ex, Vertices: vertices, Names: names, Present: present}
 }
 
 func newTourCmd(env *Env) *cobra.Command {
