@@ -11,11 +11,13 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"gonum.org/v1/plot/vg"
 
 	"qkv/compiled"
 	"qkv/graph"
 	"qkv/nn"
 	"qkv/task"
+	"qkv/tensor"
 	"qkv/viz"
 )
 
@@ -364,8 +366,6 @@ func runSearch(env *Env, o *searchOptions) error {
 		}
 	}
 	q.Walk.NextOnly = o.nextOnly
-	progress := newWalkProgress(env)
-	q.Walk.Progress = progress.update
 	var s searcher
 	if o.model != "" {
 		s, err = newTrainedSearcher(o.model, q)
@@ -375,6 +375,10 @@ func runSearch(env *Env, o *searchOptions) error {
 	if err != nil {
 		return err
 	}
+	// The progress clock starts after the edge tokens have run, so it
+	// reports the walk alone.
+	progress := newWalkProgress(env)
+	q.Walk.Progress = progress.update
 	out, err := searchWith(s, q)
 	progress.finish()
 	if err != nil {
@@ -731,8 +735,13 @@ type queryWeighter interface {
 	queryFigures(q *searchQuery, labels []string) ([]namedFigure, error)
 }
 
-// queryFigures draws, per block that runs, the attention of the tokens
-// "Q s g P path…" (rows) to every token (columns).
+// queryFigures draws, per block that runs and per head, the attention
+// of the tokens "Q s g P path…" (rows) to every token (columns). Each of
+// thousands of keys gets a weight near 1/n on a linear 0..1 scale, which
+// draws as blank, so every row is divided by its largest weight, and
+// columns are merged into bins of adjacent keys (each bin showing its
+// largest value) until at most maxHeatmapColumns remain. Titles state
+// both.
 func (c *compiledSearcher) queryFigures(q *searchQuery, labels []string) ([]namedFigure, error) {
 	ex := &q.Example
 	names, weights, err := c.session.QueryWeights(ex.Start, ex.Goal, ex.Path)
@@ -742,11 +751,62 @@ func (c *compiledSearcher) queryFigures(q *searchQuery, labels []string) ([]name
 	rows := labels[3*len(ex.Edges):]
 	var figs []namedFigure
 	for i, name := range names {
-		title := fmt.Sprintf("layer %d: %s, query rows only", i+1, name)
-		fig, _ := headFigures(title, nil, weights[i], nil, "", false, rows, labels)
-		figs = append(figs, namedFigure{fmt.Sprintf("layer%02d-%s-query", i+1, strings.ReplaceAll(name, " ", "")), fig})
+		for h, w := range weights[i] {
+			values, colLabels, bin := rowMaxBinned(w, labels, maxHeatmapColumns)
+			title := fmt.Sprintf("layer %d: %s, query rows; weight / row max", i+1, name)
+			if bin > 1 {
+				title += fmt.Sprintf(", max over %d adjacent keys", bin)
+			}
+			base := fmt.Sprintf("layer%02d-%s-query", i+1, strings.ReplaceAll(name, " ", ""))
+			if len(weights[i]) > 1 {
+				title += fmt.Sprintf(" (head %d)", h)
+				base += fmt.Sprintf("-head%d", h)
+			}
+			scale := viz.WeightScale()
+			figs = append(figs, namedFigure{base, &viz.Heatmap{
+				Title: title, Values: values, Scale: &scale,
+				RowLabels: rows, ColLabels: colLabels,
+				XLabel: "key (to)", YLabel: "query (from)",
+				Width: 9 * vg.Inch, Height: 4 * vg.Inch,
+			}})
+		}
 	}
 	return figs, nil
+}
+
+// maxHeatmapColumns is the number of key columns above which the query
+// heatmaps of large inputs merge adjacent keys, so that no column is
+// thinner than a pixel in the PNG.
+const maxHeatmapColumns = 300
+
+// rowMaxBinned divides every row of w [rows×keys] by its largest value
+// and merges runs of bin adjacent columns into their maximum, with bin
+// the smallest width that leaves at most maxCols columns. It returns the
+// matrix, the label of each merged column (its first key) and bin.
+func rowMaxBinned(w *tensor.Matrix[float64], labels []string, maxCols int) (*tensor.Matrix[float64], []string, int) {
+	bin := (w.Cols + maxCols - 1) / maxCols
+	bin = max(bin, 1)
+	cols := (w.Cols + bin - 1) / bin
+	out := tensor.New[float64](w.Rows, cols)
+	for r := 0; r < w.Rows; r++ {
+		row := w.Row(r)
+		top := 0.0
+		for _, x := range row {
+			top = max(top, x)
+		}
+		if top == 0 {
+			continue
+		}
+		dst := out.Row(r)
+		for k, x := range row {
+			dst[k/bin] = max(dst[k/bin], x/top)
+		}
+	}
+	colLabels := make([]string, cols)
+	for b := range colLabels {
+		colLabels[b] = labels[b*bin]
+	}
+	return out, colLabels, bin
 }
 
 // reachChart plots the largest and the mean decoded reach set size after

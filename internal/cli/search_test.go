@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"qkv/tensor"
 )
 
 // gomodGraph is the output of "go mod graph" for this repository,
@@ -223,9 +226,39 @@ func TestSearchPlotLargeInput(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
-	for _, name := range []string{"layer01-roles-query.svg", "layer03-merge1-query.svg", "reach.svg"} {
+	for _, name := range []string{"layer01-roles-query-head0.svg", "layer03-merge1-query.svg", "reach.svg"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "layer03-merge1-query.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(svg), "weight / row max, max over 2 adjacent keys") {
+		t.Errorf("merge heatmap title does not state its scale and bins")
+	}
+}
+
+func TestRowMaxBinned(t *testing.T) {
+	// Two rows of weights over 5 keys; bins of 2 keys leave 3 columns.
+	w := &tensor.Matrix[float64]{Rows: 2, Cols: 5, Data: []float64{
+		0.1, 0.2, 0.4, 0.2, 0.1,
+		0.001, 0.001, 0.001, 0.001, 0.002,
+	}}
+	labels := []string{"a", "b", "c", "d", "e"}
+	got, cols, bin := rowMaxBinned(w, labels, 3)
+	if bin != 2 {
+		t.Fatalf("bin %d, want 2", bin)
+	}
+	if !slices.Equal(cols, []string{"a", "c", "e"}) {
+		t.Errorf("column labels %v, want [a c e]", cols)
+	}
+	const tol = 1e-12
+	want := []float64{0.5, 1, 0.25, 0.5, 0.5, 1}
+	for i, x := range got.Data {
+		if math.Abs(x-want[i]) > tol {
+			t.Errorf("value %d = %g, want %g", i, x, want[i])
 		}
 	}
 }
