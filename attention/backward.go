@@ -47,7 +47,7 @@ type Grads[T Float] struct {
 // backwardGroups groups. The partition depends only on the shapes, so the
 // gradients are bit-identical for any GOMAXPROCS.
 const (
-	backwardQueryBlock = 32
+	backwardQueryBlock = 64
 	backwardGroups     = 4
 )
 
