@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -133,46 +132,6 @@ func lookupQuery(g *graph.Digraph, start, goal string) (int, int, error) {
 		return 0, 0, usageErrorf("--start and --goal are both %q: choose two different vertices", start)
 	}
 	return s, t, nil
-}
-
-// atomicWriter writes a file through a temporary file in the same
-// directory; Commit renames it into place and Abort removes it, so a
-// failed command never leaves a partial file.
-type atomicWriter struct {
-	*os.File
-	final string
-}
-
-func createAtomic(path string) (*atomicWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	// CreateTemp makes the file private; data files are readable by all,
-	// like files os.Create makes under the usual umask.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	return &atomicWriter{File: f, final: path}, nil
-}
-
-func (a *atomicWriter) Commit() error {
-	if err := a.File.Close(); err != nil {
-		os.Remove(a.Name())
-		return fmt.Errorf("write %s: %w", a.final, err)
-	}
-	if err := os.Rename(a.Name(), a.final); err != nil {
-		os.Remove(a.Name())
-		return fmt.Errorf("write %s: %w", a.final, err)
-	}
-	return nil
-}
-
-func (a *atomicWriter) Abort() {
-	a.File.Close()
-	os.Remove(a.Name())
 }
 
 // isNoPath reports whether err means that the goal cannot be reached.

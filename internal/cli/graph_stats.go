@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -143,7 +145,7 @@ func runGraphStats(env *Env, o *graphStatsOptions) error {
 		writeHistogram(env.Stdout, h)
 	}
 	if o.plotDir != "" {
-		return plotHistograms(o.plotDir, hists)
+		return plotHistograms(env, o.plotDir, hists)
 	}
 	return nil
 }
@@ -199,11 +201,8 @@ func writeHistogram(w io.Writer, h *histogram) {
 	fmt.Fprintln(w)
 }
 
-func plotHistograms(dir string, hists []*histogram) error {
-	set, err := newFileSet(dir)
-	if err != nil {
-		return err
-	}
+func plotHistograms(env *Env, dir string, hists []*histogram) error {
+	outputs := outputSet{}
 	for _, h := range hists {
 		lo, hi := h.bounds()
 		values := make(plotter.Values, hi-lo+1)
@@ -212,33 +211,31 @@ func plotHistograms(dir string, hists []*histogram) error {
 		}
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("%s (%d examples)", h.name, h.total)
+		p.Title.Padding = vg.Points(10)
 		p.X.Label.Text = h.name
 		p.Y.Label.Text = "share of examples"
 		bars, err := plotter.NewBarChart(values, vg.Points(max(2, 300/float64(len(values)))))
 		if err != nil {
-			set.Abort()
 			return fmt.Errorf("plot %s: %w", h.name, err)
 		}
 		bars.XMin = float64(lo)
 		p.Add(bars)
+		// Bars are centred on whole numbers: leave a bar's width of room
+		// on each side so that the first and the last are not cut.
+		p.X.Min, p.X.Max = float64(lo)-1, float64(hi)+1
 		for _, format := range []string{"png", "svg"} {
 			wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, format)
 			if err != nil {
-				set.Abort()
 				return fmt.Errorf("plot %s: %w", h.name, err)
 			}
 			var buf bytes.Buffer
 			if _, err := wt.WriteTo(&buf); err != nil {
-				set.Abort()
 				return fmt.Errorf("plot %s: %w", h.name, err)
 			}
-			if err := set.Add(h.file+"."+format, buf.Bytes()); err != nil {
-				set.Abort()
-				return err
-			}
+			outputs.addInDir("--plot", dir, h.file+"."+format, buf.Bytes(), false)
 		}
 	}
-	return set.Commit()
+	return outputs.Commit(env)
 }
 
 // readExamplesJSONL reads the examples of a gen output file; labels and
@@ -247,7 +244,10 @@ func readExamplesJSONL(env *Env, path string) ([]task.Example, error) {
 	var r io.Reader = env.Stdin
 	if path != "-" {
 		f, err := os.Open(path)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("examples file %s not found", path)
+		case err != nil:
 			return nil, fmt.Errorf("read examples: %w", err)
 		}
 		defer f.Close()

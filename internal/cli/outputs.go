@@ -54,6 +54,10 @@ func (s *outputSet) check() error {
 		}
 		if st, err := os.Stat(f.path); err == nil && st.IsDir() {
 			return fmt.Errorf("%s %s: %s is a directory; remove it or choose another location", f.flag, f.flagValue, f.path)
+		} else if err == nil && !st.Mode().IsRegular() {
+			// Commit renames a new file over the target, which would
+			// replace a device such as /dev/null or a named pipe.
+			return fmt.Errorf("%s %s: %s is not a regular file; choose a file path", f.flag, f.flagValue, f.path)
 		}
 	}
 	return nil

@@ -706,10 +706,27 @@ func writeSearchPlots(env *Env, o *searchOptions, s searcher, q *searchQuery, ou
 		if err != nil {
 			return err
 		}
+		notRun := map[string]bool{}
+		for _, l := range out.Reach {
+			if l.Skipped {
+				notRun[l.Block] = true
+			}
+		}
+		var skipped []string
 		for i, b := range tr.Blocks {
+			if notRun[s.LayerName(i)] {
+				// The full forward pass runs this block, but a search does
+				// not: its reach sets were already closed.
+				skipped = append(skipped, s.LayerName(i))
+				continue
+			}
 			title := fmt.Sprintf("layer %d: %s", i+1, s.LayerName(i))
 			fig, _ := headFigures(title, nil, b.Weights, nil, "", false, labels, labels)
 			figs = append(figs, namedFigure{fmt.Sprintf("layer%02d-%s", i+1, strings.ReplaceAll(s.LayerName(i), " ", "")), fig})
+		}
+		if len(skipped) > 0 {
+			fmt.Fprintf(env.Stderr, "qkv: no heatmap for %s: the reach sets were already closed, so the search did not run %s\n",
+				strings.Join(skipped, ", "), map[bool]string{true: "it", false: "them"}[len(skipped) == 1])
 		}
 	} else if qw, ok := s.(queryWeighter); ok {
 		queryFigs, err := qw.queryFigures(q, labels)
@@ -749,15 +766,22 @@ func (c *compiledSearcher) queryFigures(q *searchQuery, labels []string) ([]name
 		return nil, err
 	}
 	rows := labels[3*len(ex.Edges):]
+	// The session skips merge blocks after the fixed point, so number the
+	// figures by the block's place in the model, not in the session.
+	blockNumber := map[string]int{}
+	for b := 0; b < c.model.Layers(); b++ {
+		blockNumber[c.model.LayerName(b)] = b + 1
+	}
 	var figs []namedFigure
 	for i, name := range names {
+		layer := blockNumber[name]
 		for h, w := range weights[i] {
 			values, colLabels, bin := rowMaxBinned(w, labels, maxHeatmapColumns)
-			title := fmt.Sprintf("layer %d: %s, query rows; weight / row max", i+1, name)
+			title := fmt.Sprintf("layer %d: %s, query rows; weight / row max", layer, name)
 			if bin > 1 {
 				title += fmt.Sprintf(", max over %d adjacent keys", bin)
 			}
-			base := fmt.Sprintf("layer%02d-%s-query", i+1, strings.ReplaceAll(name, " ", ""))
+			base := fmt.Sprintf("layer%02d-%s-query", layer, strings.ReplaceAll(name, " ", ""))
 			if len(weights[i]) > 1 {
 				title += fmt.Sprintf(" (head %d)", h)
 				base += fmt.Sprintf("-head%d", h)
@@ -807,41 +831,4 @@ func rowMaxBinned(w *tensor.Matrix[float64], labels []string, maxCols int) (*ten
 		colLabels[b] = labels[b*bin]
 	}
 	return out, colLabels, bin
-}
-
-// reachChart plots the largest and the mean decoded reach set size after
-// each layer against 2^k + 1, the reach of the first vertex of a long
-// chain.
-func reachChart(reach []compiled.ReachLayer) *viz.LineChart {
-	if len(reach) == 0 || len(reach[0].Rows) == 0 {
-		return nil
-	}
-	var ks, maxes, means, chain []float64
-	for _, l := range reach {
-		top, sum := 0, 0
-		rows := 0
-		for _, r := range l.Rows {
-			if r.Decoded == noTokens {
-				continue
-			}
-			top = max(top, r.Decoded)
-			sum += r.Decoded
-			rows++
-		}
-		ks = append(ks, float64(l.K))
-		maxes = append(maxes, float64(top))
-		means = append(means, float64(sum)/float64(max(rows, 1)))
-		chain = append(chain, float64(l.Hops+1))
-	}
-	return &viz.LineChart{
-		Title:  "reach after merge layer k (0 = after loading the edges)",
-		XLabel: "merge layers k",
-		YLabel: "vertices reached",
-		LogY:   true,
-		Series: []viz.Series{
-			{Name: "largest reach set", X: ks, Y: maxes, Points: true},
-			{Name: "mean reach set", X: ks, Y: means, Points: true},
-			{Name: "2^k + 1 (a long chain)", X: ks, Y: chain, Dashed: true},
-		},
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -201,7 +202,9 @@ func TestSearchPlot(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{"layer01-roles.svg", "layer02-load.svg", "layer03-merge1.svg", "layer04-merge2.svg", "layer05-readout.svg", "reach.svg"}
+	// The reach sets of 1→2→3 close after merge 1, so merge 2 does not
+	// run and gets no heatmap.
+	want := []string{"layer01-roles.svg", "layer02-load.svg", "layer03-merge1.svg", "layer05-readout.svg", "reach.svg"}
 	if !slices.Equal(names, want) {
 		t.Errorf("files = %v, want %v", names, want)
 	}
@@ -439,4 +442,57 @@ func FuzzSearch(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPowerOfTwoTicks(t *testing.T) {
+	var labels []string
+	for _, tick := range (powerOfTwoTicks{}).Ticks(1, 128) {
+		labels = append(labels, tick.Label)
+	}
+	if want := []string{"1", "2", "4", "8", "16", "32", "64", "128"}; !slices.Equal(labels, want) {
+		t.Errorf("tick labels %v, want %v", labels, want)
+	}
+}
+
+func TestSearchPlotSkipsLayersNotRun(t *testing.T) {
+	// On a 5-vertex chain the reach sets close after merge 2, so the
+	// search never runs merge 3 and draws no heatmap for it.
+	dir := filepath.Join(t.TempDir(), "plots")
+	code, _, errOut := runCLI(t, "search", "--tokens", "E 1 2 E 2 3 E 3 4 E 4 5 Q 1 5 P 1", "--plot", dir, "--plot-format", "svg")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "layer05-merge3.svg")); err == nil {
+		t.Error("a heatmap was written for merge 3, which the search did not run")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "layer04-merge2.svg")); err != nil {
+		t.Errorf("missing the heatmap of merge 2: %v", err)
+	}
+	if !strings.Contains(errOut, "no heatmap for merge 3") {
+		t.Errorf("stderr does not say why merge 3 has no heatmap:\n%s", errOut)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "reach.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(svg), "not run: reach sets already closed") {
+		t.Error("the reach chart does not mark the merge layer that did not run")
+	}
+}
+
+func TestOutputRejectsNonRegularFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	code, out, errOut := runCLI(t, "tour", "--html", fifo)
+	if code != exitFailure || out != "" {
+		t.Errorf("exit %d with %d bytes of output, want %d and none", code, len(out), exitFailure)
+	}
+	if !strings.Contains(errOut, "is not a regular file") {
+		t.Errorf("stderr lacks the reason:\n%s", errOut)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the named pipe was replaced: %v, %v", st.Mode(), err)
+	}
 }
