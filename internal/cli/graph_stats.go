@@ -15,8 +15,10 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"qkv/task"
+	"qkv/viz"
 )
 
 type graphStatsOptions struct {
@@ -211,7 +213,7 @@ func plotHistograms(env *Env, dir string, hists []*histogram) error {
 		}
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("%s (%d examples)", h.name, h.total)
-		p.Title.Padding = vg.Points(10)
+		p.Title.Padding = vg.Points(6)
 		p.X.Label.Text = h.name
 		p.Y.Label.Text = "share of examples"
 		bars, err := plotter.NewBarChart(values, vg.Points(max(2, 300/float64(len(values)))))
@@ -223,19 +225,27 @@ func plotHistograms(env *Env, dir string, hists []*histogram) error {
 		// Bars are centred on whole numbers: leave a bar's width of room
 		// on each side so that the first and the last are not cut.
 		p.X.Min, p.X.Max = float64(lo)-1, float64(hi)+1
-		for _, format := range []string{"png", "svg"} {
-			wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, format)
+		p.X.Tick.Marker = integerTicks{}
+		for _, format := range []viz.Format{viz.PNG, viz.SVG} {
+			data, err := viz.Render(marginPlot{p}, format)
 			if err != nil {
 				return fmt.Errorf("plot %s: %w", h.name, err)
 			}
-			var buf bytes.Buffer
-			if _, err := wt.WriteTo(&buf); err != nil {
-				return fmt.Errorf("plot %s: %w", h.name, err)
-			}
-			outputs.addInDir("--plot", dir, h.file+"."+format, buf.Bytes(), false)
+			outputs.addInDir("--plot", dir, h.file+"."+string(format), data, false)
 		}
 	}
 	return outputs.Commit(env)
+}
+
+// marginPlot draws a gonum plot on a 6 by 4 inch page with a margin
+// above it, because gonum sets the title flush with the top edge.
+type marginPlot struct{ p *plot.Plot }
+
+func (m marginPlot) Size() (vg.Length, vg.Length) { return 6 * vg.Inch, 4 * vg.Inch }
+
+func (m marginPlot) Draw(c draw.Canvas) error {
+	m.p.Draw(draw.Crop(c, 0, 0, 0, -vg.Points(8)))
+	return nil
 }
 
 // readExamplesJSONL reads the examples of a gen output file; labels and
