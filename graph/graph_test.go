@@ -262,3 +262,22 @@ func TestDocsGoModNumbers(t *testing.T) {
 		t.Errorf("docs/graph-task.md lacks %q", want)
 	}
 }
+
+func TestParseRejectsBinaryNames(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{"NUL in edge list", "a b\nc\x00d e\n", "g.txt:2: NUL byte at column 2"},
+		{"invalid UTF-8 in edge list", "a b\nc d\nx\xffy z\n", "g.txt:3: invalid UTF-8 at byte 2"},
+		{"invalid UTF-8 in DOT", "digraph {\n \"a\xfe\" -> b\n}\n", "g.txt:2: invalid UTF-8 at byte 4"},
+		{"NUL in go mod graph", "m@v1 n@v2\x00\n", "g.txt:1: NUL byte at column 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := ParseBytes([]byte(tt.data), "g.txt", FormatAuto)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is a text format for graphs.
@@ -88,6 +89,9 @@ func Parse(r io.Reader, filename string, f Format) (*Digraph, Format, error) {
 
 // ParseBytes is Parse on a byte slice.
 func ParseBytes(data []byte, filename string, f Format) (*Digraph, Format, error) {
+	if err := checkText(data, filename); err != nil {
+		return nil, f, err
+	}
 	if f == FormatAuto {
 		f = DetectFormat(data)
 	}
@@ -106,6 +110,32 @@ func ParseBytes(data []byte, filename string, f Format) (*Digraph, Format, error
 		return nil, f, fmt.Errorf("unknown graph format %d", int(f))
 	}
 	return g, f, err
+}
+
+// checkText rejects data that is not UTF-8 text or that contains a NUL
+// byte, naming the first bad line, so that no vertex name holds bytes
+// that print as garbage or cut strings short in other tools.
+func checkText(data []byte, filename string) error {
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return nil
+	}
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if k := bytes.IndexByte(line, 0); k >= 0 {
+			return &SyntaxError{File: filename, Line: i + 1, Msg: fmt.Sprintf("NUL byte at column %d: graph files must be text", k+1)}
+		}
+		if !utf8.Valid(line) {
+			k := 0
+			for k < len(line) {
+				r, size := utf8.DecodeRune(line[k:])
+				if r == utf8.RuneError && size <= 1 {
+					break
+				}
+				k += size
+			}
+			return &SyntaxError{File: filename, Line: i + 1, Msg: fmt.Sprintf("invalid UTF-8 at byte %d of the line: graph files must be UTF-8 text", k+1)}
+		}
+	}
+	return nil
 }
 
 // DetectFormat guesses the format of data. It is DOT when the first word
