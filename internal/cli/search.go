@@ -171,8 +171,9 @@ after P must be a simple path along the edges (no vertex twice) that has
 not yet reached the goal.
 
 Cost: the whole path takes one model query per edge of the path, each
-reading every edge token in every layer. On a 2-core machine a chain of
-300 vertices takes about 10 s and one of 600 vertices about 2 minutes;
+reading every edge token in every layer. Measured on a shared 2-core VM,
+a path along a chain of 300 vertices took 13 s (7 s of CPU time) and
+one of 600 vertices 170 s (88 s of CPU time); see docs/path-merging.md.
 --next-only asks once and skips the walk. Walks longer than a second
 report progress on stderr.
 
