@@ -106,7 +106,7 @@ func (s *seedValue) Set(text string) error {
 
 // distConfig checks the distribution flags. When maxLookSet is false the
 // user did not give --max-lookahead, so an invalid value is the default,
-// and the message says so and what to pass.
+// and the message states that and the value to pass.
 func distConfig(dist string, n, maxLook int, maxLookSet bool) (task.Config, error) {
 	d, err := task.ParseDistribution(dist)
 	if err != nil {

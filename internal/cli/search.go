@@ -237,7 +237,7 @@ func loadSearchQuery(env *Env, o *searchOptions) (*searchQuery, error) {
 }
 
 // queryFromTokens reads the task's text format. Vertex ids are kept as
-// they are, so a trained model sees the tokens the user wrote. Self-loops
+// they are, so a trained model reads the tokens the user wrote. Self-loops
 // are dropped and duplicate edges merged, as for --graph, with warnings.
 func queryFromTokens(env *Env, text string) (*searchQuery, error) {
 	ex, err := task.ParseText(text)
@@ -326,8 +326,8 @@ func queryFromGraph(env *Env, o *searchOptions) (*searchQuery, error) {
 }
 
 // checkPrefix rejects a path prefix that is not a simple path along the
-// edges or that already ends at the goal: the model answers "which
-// vertex comes next on a path", which needs a path to extend.
+// edges or that already ends at the goal. The model predicts the next
+// vertex of a path, so it needs a path to extend.
 func checkPrefix(q *searchQuery) error {
 	ex := &q.Example
 	edges := map[task.Edge]bool{}
@@ -754,10 +754,10 @@ type queryWeighter interface {
 }
 
 // queryFigures draws, per block that runs and per head, the attention
-// of the tokens "Q s g P path…" (rows) to every token (columns). Each of
-// thousands of keys gets a weight near 1/n on a linear 0..1 scale, which
-// draws as blank, so every row is divided by its largest weight, and
-// columns are merged into bins of adjacent keys (each bin showing its
+// of the tokens "Q s g P path…" (rows) to every token (columns). With
+// thousands of keys each weight is near 1/n, which draws as blank on a
+// linear 0..1 scale. Every row is therefore divided by its largest
+// weight, and adjacent keys are merged into bins (each showing its
 // largest value) until at most maxHeatmapColumns remain. Titles state
 // both.
 func (c *compiledSearcher) queryFigures(q *searchQuery, labels []string) ([]namedFigure, error) {
