@@ -61,7 +61,11 @@ func runGraphShow(env *Env, o *graphShowOptions) error {
 	}
 	opts := graph.DrawOptions{Title: o.title, Start: -1, Goal: -1}
 	if opts.Title == "" {
-		opts.Title = fmt.Sprintf("%s: %d vertices, %d edges", o.input.path, g.Len(), g.NumEdges())
+		source := o.input.path
+		if source == "-" {
+			source = "standard input"
+		}
+		opts.Title = fmt.Sprintf("%s: %s, %s", source, plural(g.Len(), "vertex", "vertices"), plural(g.NumEdges(), "edge", "edges"))
 	}
 	if o.start != "" {
 		s, t, err := lookupQuery(g, o.start, o.goal)

@@ -170,6 +170,22 @@ func TestSearchStandardInput(t *testing.T) {
 	}
 }
 
+func TestEmptyStandardInputNamed(t *testing.T) {
+	for _, args := range [][]string{
+		{"search", "--graph", "-", "--start", "a", "--goal", "b"},
+		{"graph", "encode", "--graph", "-", "--start", "a", "--goal", "b"},
+	} {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Stdin: strings.NewReader("# no edges\n"), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		if code := RunEnv(args, env); code != exitFailure {
+			t.Errorf("%v: exit %d, want %d", args, code, exitFailure)
+		}
+		if !strings.Contains(stderr.String(), "graph from standard input has no vertices") {
+			t.Errorf("%v: stderr does not name standard input:\n%s", args, stderr.String())
+		}
+	}
+}
+
 func TestSearchReachSummary(t *testing.T) {
 	args := []string{"search", "--graph", gomodGraph, "--start", "qkv", "--goal", "golang.org/x/text@v0.3.0"}
 	code, out, _ := runCLI(t, args...)
