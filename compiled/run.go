@@ -152,9 +152,10 @@ func (s *Session) SkippedMerges() int { return s.m.Layers() - len(s.plan) }
 // run computes the query tokens "Q s g P path…" after every block of the
 // plan. With reuse it keeps the rows of the tokens that the last query
 // started with, and computes only the rest. It returns, per block, the new
-// tokens' output [t'×D] (the last block's is the final state) and their
-// attention weights per head [t'×(prefix+t)], where t' ≤ t tokens are new.
-func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix[float64], [][]*tensor.Matrix[float64], error) {
+// tokens' output [t'×D] (the last block's is the final state) and, with
+// keepWeights, their attention weights per head [t'×(prefix+t)], where
+// t' ≤ t tokens are new.
+func (s *Session) run(start, goal int, path []int, reuse, keepWeights bool) ([]*tensor.Matrix[float64], [][]*tensor.Matrix[float64], error) {
 	m := s.m
 	if err := m.checkQuery(s.edges, start, goal, path); err != nil {
 		return nil, nil, err
@@ -175,7 +176,7 @@ func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix
 	var outs []*tensor.Matrix[float64]
 	var weights [][]*tensor.Matrix[float64]
 	for i, b := range s.plan {
-		out, w, err := extend(&m.Net.Blocks[b], s.sparse[b], x, s.kv[i], kept)
+		out, w, err := extend(&m.Net.Blocks[b], s.sparse[b], x, s.kv[i], kept, keepWeights)
 		if err != nil {
 			return nil, nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
 		}
@@ -192,7 +193,7 @@ func (s *Session) run(start, goal int, path []int, reuse bool) ([]*tensor.Matrix
 // per head [t×(3·edges+t)]. It shows the attention of large inputs,
 // whose full n×n matrices Forward would not keep.
 func (s *Session) QueryWeights(start, goal int, path []int) ([]string, [][]*tensor.Matrix[float64], error) {
-	_, weights, err := s.run(start, goal, path, false)
+	_, weights, err := s.run(start, goal, path, false, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,7 +209,7 @@ func (s *Session) QueryWeights(start, goal int, path []int) ([]string, [][]*tens
 // last token, 1 for every child of the current vertex from which the goal
 // is reachable and 0 for every other vertex.
 func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
-	outs, _, err := s.run(start, goal, path, true)
+	outs, _, err := s.run(start, goal, path, true, false)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -227,7 +228,9 @@ func (s *Session) Answer(start, goal int, path []int) (Answer, error) {
 // kept ones. The new tokens attend to every earlier token and causally to
 // each other, so this computes the last t rows of Block.Forward under
 // prefixMask. The projections use sb, the sparse form of b's weights.
-func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv []headKV, kept int) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
+// Without keepWeights the weights are nil, which lets the attention
+// engine stream over the keys instead of materialising the scores.
+func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv []headKV, kept int, keepWeights bool) (*tensor.Matrix[float64], []*tensor.Matrix[float64], error) {
 	a := x
 	if b.LN1 != nil {
 		a = b.LN1.Forward(x)
@@ -251,15 +254,18 @@ func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv
 		scale = 1 / math.Sqrt(float64(dq))
 	}
 	res, err := attention.AttendHeads(heads, nil, attention.Options[float64]{
-		Scale: scale, Mask: attention.Mask[float64]{Causal: true}, KeepWeights: true,
+		Scale: scale, Mask: attention.Mask[float64]{Causal: true}, KeepWeights: keepWeights,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	mid := add(x, sb.o.forward(res.Concat))
-	weights := make([]*tensor.Matrix[float64], len(res.Heads))
-	for h, r := range res.Heads {
-		weights[h] = r.Weights
+	var weights []*tensor.Matrix[float64]
+	if keepWeights {
+		weights = make([]*tensor.Matrix[float64], len(res.Heads))
+		for h, r := range res.Heads {
+			weights[h] = r.Weights
+		}
 	}
 	if b.MLP == nil {
 		return mid, weights, nil
