@@ -110,12 +110,12 @@ func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 		if s.fixedPoint && b >= firstMerge {
 			continue
 		}
-		out, tr, err := m.Net.Blocks[b].Forward(x, attention.Mask[float64]{})
+		out, kv, err := forwardEdges(&m.Net.Blocks[b], s.sparse[b], x)
 		if err != nil {
 			return nil, fmt.Errorf("compiled: %s block: %w", m.LayerName(b), err)
 		}
 		s.plan = append(s.plan, b)
-		s.kv = append(s.kv, headsOf(tr.K, tr.V, room))
+		s.kv = append(s.kv, withRoomAll(kv, room))
 		x = out
 		if b == blockRoles {
 			continue
@@ -129,14 +129,16 @@ func (m *Model) NewSession(edges []task.Edge) (*Session, error) {
 	}
 	// The readout block only needs the edge tokens' keys and values: no
 	// later token reads the edge tokens' readout output.
-	ro := &m.Net.Blocks[last]
-	kv, err := projectKV(ro, x)
+	ro, sro := &m.Net.Blocks[last], s.sparse[last]
+	a := x
+	if ro.LN1 != nil {
+		a = ro.LN1.Forward(x)
+	}
+	kv, err := splitHeads(ro.Attn.Heads, sro.k.forward(a), sro.v.forward(a))
 	if err != nil {
 		return nil, fmt.Errorf("compiled: readout block: %w", err)
 	}
-	for i := range kv {
-		kv[i] = headKV{k: withRoom(kv[i].k, room), v: withRoom(kv[i].v, room)}
-	}
+	kv = withRoomAll(kv, room)
 	s.plan = append(s.plan, last)
 	s.kv = append(s.kv, kv)
 	return s, nil
@@ -249,17 +251,12 @@ func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv
 			V: appendRows(kv[h].v, kept, mine[h].v),
 		}
 	}
-	scale := b.Attn.Scale
-	if scale == 0 {
-		scale = 1 / math.Sqrt(float64(dq))
-	}
 	res, err := attention.AttendHeads(heads, nil, attention.Options[float64]{
-		Scale: scale, Mask: attention.Mask[float64]{Causal: true}, KeepWeights: keepWeights,
+		Scale: blockScale(b, dq), Mask: attention.Mask[float64]{Causal: true}, KeepWeights: keepWeights,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	mid := add(x, sb.o.forward(res.Concat))
 	var weights []*tensor.Matrix[float64]
 	if keepWeights {
 		weights = make([]*tensor.Matrix[float64], len(res.Heads))
@@ -267,8 +264,51 @@ func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv
 			weights[h] = r.Weights
 		}
 	}
+	return finishBlock(b, sb, x, res.Concat), weights, nil
+}
+
+// forwardEdges runs block b on the edge tokens x [n×D], which attend to
+// each other in both directions, with the sparse projections sb. It
+// computes Block.Forward under an empty mask, up to the order of the
+// floating-point additions, and also returns the keys and values per
+// head.
+func forwardEdges(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64]) (*tensor.Matrix[float64], []headKV, error) {
+	a := x
+	if b.LN1 != nil {
+		a = b.LN1.Forward(x)
+	}
+	kv, err := splitHeads(b.Attn.Heads, sb.k.forward(a), sb.v.forward(a))
+	if err != nil {
+		return nil, nil, err
+	}
+	q := sb.q.forward(a)
+	heads := make([]attention.Projections[float64], b.Attn.Heads)
+	dq := q.Cols / b.Attn.Heads
+	for h := range heads {
+		heads[h] = attention.Projections[float64]{Q: columns(q, h*dq, (h+1)*dq), K: kv[h].k, V: kv[h].v}
+	}
+	res, err := attention.AttendHeads(heads, nil, attention.Options[float64]{Scale: blockScale(b, dq)})
+	if err != nil {
+		return nil, nil, err
+	}
+	return finishBlock(b, sb, x, res.Concat), kv, nil
+}
+
+// blockScale returns the score scale of block b for heads of width dq.
+func blockScale(b *nn.Block[float64], dq int) float64 {
+	if b.Attn.Scale != 0 {
+		return b.Attn.Scale
+	}
+	return 1 / math.Sqrt(float64(dq))
+}
+
+// finishBlock returns the block's output for input x [t×D] whose heads
+// produced concat: the output projection and the MLP, each added to the
+// residual stream.
+func finishBlock(b *nn.Block[float64], sb *sparseBlock, x, concat *tensor.Matrix[float64]) *tensor.Matrix[float64] {
+	mid := add(x, sb.o.forward(concat))
 	if b.MLP == nil {
-		return mid, weights, nil
+		return mid
 	}
 	mi := mid
 	if b.LN2 != nil {
@@ -278,20 +318,7 @@ func extend(b *nn.Block[float64], sb *sparseBlock, x *tensor.Matrix[float64], kv
 	for i, v := range hid.Data {
 		hid.Data[i] = max(v, 0)
 	}
-	return add(mid, sb.down.forward(hid)), weights, nil
-}
-
-// projectKV returns block b's keys and values of a, split into heads.
-func projectKV(b *nn.Block[float64], a *tensor.Matrix[float64]) ([]headKV, error) {
-	k, err := b.Attn.K.Forward(a)
-	if err != nil {
-		return nil, fmt.Errorf("key projection: %w", err)
-	}
-	v, err := b.Attn.V.Forward(a)
-	if err != nil {
-		return nil, fmt.Errorf("value projection: %w", err)
-	}
-	return splitHeads(b.Attn.Heads, k, v)
+	return add(mid, sb.down.forward(hid))
 }
 
 // splitHeads splits keys k and values v column-wise into h heads.
@@ -307,10 +334,12 @@ func splitHeads(h int, k, v *tensor.Matrix[float64]) ([]headKV, error) {
 	return out, nil
 }
 
-func headsOf(k, v []*tensor.Matrix[float64], room int) []headKV {
-	out := make([]headKV, len(k))
-	for i := range k {
-		out[i] = headKV{k: withRoom(k[i], room), v: withRoom(v[i], room)}
+// withRoomAll copies every head's keys and values into buffers with room
+// for extra more rows.
+func withRoomAll(kv []headKV, extra int) []headKV {
+	out := make([]headKV, len(kv))
+	for i, h := range kv {
+		out[i] = headKV{k: withRoom(h.k, extra), v: withRoom(h.v, extra)}
 	}
 	return out
 }
