@@ -172,8 +172,8 @@ not yet reached the goal.
 
 Cost: the whole path takes one model query per edge of the path, each
 reading every edge token in every layer. Measured on a shared 2-core VM,
-a path along a chain of 300 vertices took 13 s (7 s of CPU time) and
-one of 600 vertices 170 s (88 s of CPU time); see docs/path-merging.md.
+a path along a chain of 300 vertices took 5 s and one of 600 vertices
+59 s; see docs/path-merging.md.
 --next-only asks once and skips the walk. Walks longer than a second
 report progress on stderr.
 
