@@ -67,8 +67,7 @@ func LayersFor(vertices int) int { return 3 + MergeLayersFor(vertices) }
 // residual stream, and the cached keys and values of a Session. It is an
 // estimate, not a bound: on V = 300 and n = 3,304 it gives 0.81 GB. The
 // measured peak resident size of a search was 0.86 to 0.96 GB with dense
-// projections. With the sparse weights of a Session, a search on 300
-// vertices and 1,300 edges (n = 4,204) peaked at 0.43 GB.
+// projections and 0.43 GB with the sparse weights of a Session.
 func EstimateBytes(vertices, n int) int64 {
 	l := newLayout(vertices, max(n, 1))
 	d, v, p := int64(l.width), int64(vertices), int64(2*l.freqs)
