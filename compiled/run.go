@@ -79,8 +79,8 @@ type Session struct {
 	// fixedPoint reports that the reach sets were closed, so that the
 	// remaining merge blocks were skipped.
 	fixedPoint bool
-	// sparse holds every block's weights by their nonzero entries, for the
-	// few query tokens that each Answer computes.
+	// sparse holds every block's weights by their nonzero entries. Both
+	// the edge tokens and the query tokens are projected with them.
 	sparse []*sparseBlock
 	// cachedTail lists the query tokens whose keys and values the kv
 	// buffers hold after the edge tokens, from the last query. A query

@@ -7,7 +7,7 @@ import (
 
 // sparseLinear is a Linear layer [in×out] stored by its nonzero weights.
 // The compiled weights are almost all zero (each block reads and writes
-// a few labelled ranges), so a query token's projection costs a few
+// a few labelled ranges), so a token's projection costs a few
 // multiply-adds per coordinate instead of a pass over the dense in×out
 // matrix, which for V = 300 is 1,230² float64 values (12 MB) per matrix.
 type sparseLinear struct {
