@@ -9,7 +9,8 @@ import (
 // The compiled weights are almost all zero (each block reads and writes
 // a few labelled ranges), so a token's projection costs a few
 // multiply-adds per coordinate instead of a pass over the dense in×out
-// matrix, which for V = 300 is 1,230² float64 values (12 MB) per matrix.
+// matrix, which for V = 300 and n = 3,304 tokens is 1,235² float64 values
+// (12 MB).
 type sparseLinear struct {
 	out  int
 	bias []float64
