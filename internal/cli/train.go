@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -281,6 +283,8 @@ func runTrain(cmd *cobra.Command, env *Env, o *trainOptions) error {
 	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	if o.resume == "" {
 		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	} else if err := trimLog(logPath, st.Step); err != nil {
+		return err
 	}
 	logFile, err := os.OpenFile(logPath, flags, 0o644)
 	if err != nil {
@@ -542,4 +546,31 @@ func smooth(v []float64, window int) []float64 {
 		out[i] = sum / float64(min(i+1, window))
 	}
 	return out
+}
+
+// trimLog drops the records after step from the log at path, so a run
+// killed after its last checkpoint and resumed from it logs those steps
+// once. A missing log is left missing.
+func trimLog(path string, step int64) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read log: %w", err)
+	}
+	var kept []byte
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		var r struct {
+			Step *int64 `json:"step"`
+		}
+		if json.Unmarshal(line, &r) != nil || r.Step == nil || *r.Step > step {
+			continue
+		}
+		kept = append(kept, line...)
+	}
+	if len(kept) == len(data) {
+		return nil
+	}
+	return writeFileAtomic(path, kept)
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"qkv/train"
 )
 
 // tinyTrainArgs trains a 2-layer N = 20 model for a few steps.
@@ -92,5 +94,38 @@ func TestTrainCorruptCheckpointIsError(t *testing.T) {
 	code, _, stderr := runCLI(t, "train", "--resume", bad, "--out", dir)
 	if code != 1 || !strings.Contains(stderr, "corrupt checkpoint") {
 		t.Errorf("exit %d, stderr %q; want 1 and a corrupt-checkpoint message", code, stderr)
+	}
+}
+
+func TestTrainResumeTrimsLogAfterCheckpoint(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "8", "--log-every", "1")...); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	// A process killed after its checkpoint at step 8 may have logged
+	// later steps; resuming must not log them twice.
+	logPath := filepath.Join(out, "train.jsonl")
+	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"kind":"step","step":9,"seen":72,"loss":1,"accuracy":0,"elapsed_sec":1}` + "\n")
+	f.Close()
+
+	code, _, stderr := runCLI(t, "train", "--resume", filepath.Join(out, "model.ckpt"), "--out", out, "--steps", "10", "--log-every", "1")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	lg, err := train.ReadLog(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range lg.Steps {
+		if r.Step != int64(i+1) {
+			t.Fatalf("step record %d is step %d; want steps 1..10 once each", i, r.Step)
+		}
+	}
+	if len(lg.Steps) != 10 {
+		t.Errorf("log has %d step records, want 10", len(lg.Steps))
 	}
 }
