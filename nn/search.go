@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"qkv/attention"
+	"qkv/task"
 	"qkv/tensor"
 )
 
@@ -34,15 +35,26 @@ type SearchConfig struct {
 	Causal bool `json:"causal"`
 }
 
+// taskVocab returns the graph task's vocabulary for the configured
+// sequence length. An invalid length gives the zero Vocab, whose ids are
+// meaningless; Validate reports the length itself.
+func (c SearchConfig) taskVocab() task.Vocab {
+	v, err := task.NewVocab(c.SeqLen)
+	if err != nil {
+		return task.Vocab{}
+	}
+	return v
+}
+
 // MaxVertex returns V = (N−5)/3, the largest vertex id.
-func (c SearchConfig) MaxVertex() int { return (c.SeqLen - 5) / 3 }
+func (c SearchConfig) MaxVertex() int { return c.taskVocab().MaxVertex() }
 
 // Vocab returns the vocabulary size V+5: ids 0..V+4, where 0 is unused,
 // 1..V are vertices, then PATH, EDGE, PAD and QUERY.
-func (c SearchConfig) Vocab() int { return c.MaxVertex() + 5 }
+func (c SearchConfig) Vocab() int { return c.taskVocab().Size() }
 
 // Pad returns the padding token id V+3.
-func (c SearchConfig) Pad() int { return c.MaxVertex() + 3 }
+func (c SearchConfig) Pad() int { return c.taskVocab().Pad() }
 
 // TokenDims returns the width of the token code: vocabulary plus hidden
 // coordinates.
