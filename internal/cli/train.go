@@ -28,14 +28,15 @@ func init() { register(newTrainCmd) }
 
 // trainOptions holds the flags of qkv train that are not hyper-parameters.
 type trainOptions struct {
-	preset   string
-	resume   string
-	out      string
-	logPath  string
-	plotDir  string
-	threads  int
-	logEvery int64
-	maxTime  time.Duration
+	preset    string
+	resume    string
+	overwrite bool
+	out       string
+	logPath   string
+	plotDir   string
+	threads   int
+	logEvery  int64
+	maxTime   time.Duration
 
 	// Hyper-parameters, copied over the preset when their flag is set.
 	dist                         string
@@ -82,6 +83,7 @@ checkpoint before exiting.`,
 	f.StringVar(&o.preset, "preset", "cpu-small", "starting configuration: cpu-small or paper")
 	f.StringVar(&o.resume, "resume", "", "continue from this checkpoint (keeps its configuration; --steps may extend it)")
 	f.StringVar(&o.out, "out", "", "output directory for model.ckpt and train.jsonl (required)")
+	f.BoolVar(&o.overwrite, "overwrite", false, "start a new run even if --out already holds a checkpoint, replacing it and its log")
 	f.StringVar(&o.logPath, "log", "", "JSON Lines metrics log (default <out>/train.jsonl; appended to on resume)")
 	f.StringVar(&o.plotDir, "plot", "", "after training, draw loss and accuracy curves from the log into this directory")
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "worker threads (results do not depend on it)")
@@ -260,6 +262,9 @@ func runTrain(cmd *cobra.Command, env *Env, o *trainOptions) error {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	ckpt := filepath.Join(o.out, "model.ckpt")
+	if err := checkCheckpointTarget(ckpt, o); err != nil {
+		return err
+	}
 	logPath := o.logPath
 	if logPath == "" {
 		logPath = filepath.Join(o.out, "train.jsonl")
@@ -573,4 +578,26 @@ func trimLog(path string, step int64) error {
 		return nil
 	}
 	return writeFileAtomic(path, kept)
+}
+
+// checkCheckpointTarget refuses to replace an existing checkpoint in --out
+// unless the run resumes that same checkpoint or --overwrite is given, so
+// a new run never silently discards a trained model.
+func checkCheckpointTarget(ckpt string, o *trainOptions) error {
+	if o.overwrite {
+		return nil
+	}
+	target, err := os.Stat(ckpt)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check %s: %w", ckpt, err)
+	}
+	if o.resume != "" {
+		if from, err := os.Stat(o.resume); err == nil && os.SameFile(from, target) {
+			return nil
+		}
+	}
+	return usageErrorf("%s already holds a checkpoint: continue it with --resume %s, choose another --out, or pass --overwrite to replace it", o.out, ckpt)
 }

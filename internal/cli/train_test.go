@@ -129,3 +129,35 @@ func TestTrainResumeTrimsLogAfterCheckpoint(t *testing.T) {
 		t.Errorf("log has %d step records, want 10", len(lg.Steps))
 	}
 }
+
+func TestTrainKeepsExistingCheckpoint(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "4")...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	ckpt := filepath.Join(out, "model.ckpt")
+	before, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "4", "--seed", "2")...)
+	if code != exitUsage {
+		t.Fatalf("second run into the same --out: exit %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr, "--resume") || !strings.Contains(stderr, "--overwrite") {
+		t.Errorf("message does not say how to continue or replace: %q", stderr)
+	}
+	after, _ := os.ReadFile(ckpt)
+	if string(after) != string(before) {
+		t.Error("the refused run changed the existing checkpoint")
+	}
+
+	if code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "4", "--seed", "2", "--overwrite")...); code != 0 {
+		t.Fatalf("run with --overwrite: exit %d: %s", code, stderr)
+	}
+	replaced, _ := os.ReadFile(ckpt)
+	if string(replaced) == string(before) {
+		t.Error("--overwrite kept the old checkpoint")
+	}
+}
