@@ -95,33 +95,18 @@ func BackwardMany[T Float](problems []BackwardProblem[T], opts Options[T]) ([]Gr
 // first problem that failed and its error unwrapped.
 func backwardMany[T Float](problems []BackwardProblem[T], opts Options[T]) ([]Grads[T], int, error) {
 	grads := make([]Grads[T], len(problems))
-	errs := make([]error, len(problems))
-	one := func(i int, serial bool) {
-		pr := problems[i]
-		grads[i], errs[i] = backward(pr.Q, pr.K, pr.V, pr.Weights, pr.DOut, opts, serial)
-	}
 	projs := make([]Projections[T], len(problems))
 	for i, pr := range problems {
 		projs[i] = Projections[T]{Q: pr.Q, K: pr.K, V: pr.V}
 	}
-	if len(problems) > 1 && allSmall(projs) {
-		parallel.For(len(problems), 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				one(i, true)
-			}
-		})
-	} else {
-		for i := range problems {
-			one(i, false)
-			if errs[i] != nil {
-				break
-			}
-		}
-	}
-	for i, err := range errs {
-		if err != nil {
-			return nil, i, err
-		}
+	i, err := runProblems(len(problems), allSmall(projs), func(i int, serial bool) error {
+		pr := problems[i]
+		var err error
+		grads[i], err = backward(pr.Q, pr.K, pr.V, pr.Weights, pr.DOut, opts, serial)
+		return err
+	})
+	if err != nil {
+		return nil, i, err
 	}
 	return grads, 0, nil
 }

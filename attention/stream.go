@@ -114,31 +114,45 @@ const manyMaxSerialWork = 1 << 22
 // Errors are kept per problem and the first in problem order is returned,
 // so the message does not depend on scheduling.
 func attendManyMaterialise[T Float](problems []Projections[T], opts Options[T], results []Result[T]) ([]Result[T], int, error) {
-	errs := make([]error, len(problems))
-	one := func(i int, serial bool) {
+	i, err := runProblems(len(problems), allSmall(problems), func(i int, serial bool) error {
 		pr := problems[i]
-		results[i], errs[i] = attend(pr.Q, pr.K, pr.V, opts, serial)
+		var err error
+		results[i], err = attend(pr.Q, pr.K, pr.V, opts, serial)
+		return err
+	})
+	if err != nil {
+		return nil, i, err
 	}
-	if len(problems) > 1 && allSmall(problems) {
-		parallel.For(len(problems), 1, func(lo, hi int) {
+	return results, 0, nil
+}
+
+// runProblems calls one(i, serial) for each of n independent problems.
+// When several problems are all small it runs them in parallel with each
+// other, one goroutine per problem (serial = true, so a problem does not
+// start goroutines of its own); otherwise it runs them one at a time and
+// lets each parallelise its own blocks. It returns the index and error of
+// the first problem that failed, in problem order.
+func runProblems(n int, small bool, one func(i int, serial bool) error) (int, error) {
+	errs := make([]error, n)
+	if n > 1 && small {
+		parallel.For(n, 1, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				one(i, true)
+				errs[i] = one(i, true)
 			}
 		})
 	} else {
-		for i := range problems {
-			one(i, false)
-			if errs[i] != nil {
+		for i := 0; i < n; i++ {
+			if errs[i] = one(i, false); errs[i] != nil {
 				break
 			}
 		}
 	}
 	for i, err := range errs {
 		if err != nil {
-			return nil, i, err
+			return i, err
 		}
 	}
-	return results, 0, nil
+	return 0, nil
 }
 
 // allSmall reports whether every problem's multiply-add count is at most
