@@ -61,10 +61,13 @@ func search(adj [][]int, root int) []bool {
 // vertex from to every vertex, or -1 where there is no path (breadth-first
 // search).
 func (g *Digraph) Distances(from int) []int {
-	return bfs(g.children, from)
+	return BFS(g.children, from)
 }
 
-func bfs(adj [][]int, root int) []int {
+// BFS returns the breadth-first distance from root to every vertex of the
+// adjacency lists adj (adj[u] lists the children of u), or -1 where there
+// is no path.
+func BFS(adj [][]int, root int) []int {
 	dist := make([]int, len(adj))
 	for i := range dist {
 		dist[i] = -1

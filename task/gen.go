@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"qkv/graph"
 	"qkv/internal/parallel"
 )
 
@@ -281,7 +282,7 @@ func (g *Generator) naiveChunk(r *rand.Rand) []Example {
 		if len(d.edges) > V || 3*len(d.edges)+5 > g.vocab.SeqLen() {
 			continue
 		}
-		dist := bfsDistances(d.children, start)
+		dist := graph.BFS(d.children, start)
 		if dist[goal] < 0 {
 			continue
 		}

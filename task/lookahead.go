@@ -3,6 +3,8 @@ package task
 import (
 	"fmt"
 	"slices"
+
+	"qkv/graph"
 )
 
 // Lookahead returns how many breadth-first levels below vertex current a
@@ -40,7 +42,7 @@ func Lookahead(children [][]int, current, next, goal int) (int, error) {
 	if !slices.Contains(children[current], next) {
 		return 0, fmt.Errorf("vertex %d is not a child of the current vertex %d", next, current)
 	}
-	if bfsDistances(children, next)[goal] < 0 {
+	if graph.BFS(children, next)[goal] < 0 {
 		return 0, fmt.Errorf("goal %d is not reachable from vertex %d", goal, next)
 	}
 	return lookahead(children, current, next, goal, nil), nil
@@ -151,11 +153,11 @@ func LookaheadReference(children [][]int, current, next, goal int) (int, error) 
 	if !slices.Contains(children[current], next) {
 		return 0, fmt.Errorf("vertex %d is not a child of the current vertex %d", next, current)
 	}
-	dn := bfsDistances(children, next)
+	dn := graph.BFS(children, next)
 	if dn[goal] < 0 {
 		return 0, fmt.Errorf("goal %d is not reachable from vertex %d", goal, next)
 	}
-	dc := bfsDistances(children, current)
+	dc := graph.BFS(children, current)
 	goalLevel := dc[goal]
 	if goal == current {
 		// The goal is only reached again through a cycle, which the search
@@ -189,26 +191,4 @@ func LookaheadReference(children [][]int, current, next, goal int) (int, error) 
 		}
 	}
 	return maxLevel, nil
-}
-
-// bfsDistances returns the breadth-first distance from root to every
-// vertex, or -1 where there is none.
-func bfsDistances(children [][]int, root int) []int {
-	dist := make([]int, len(children))
-	for i := range dist {
-		dist[i] = -1
-	}
-	dist[root] = 0
-	queue := []int{root}
-	for len(queue) > 0 {
-		u := queue[0]
-		queue = queue[1:]
-		for _, w := range children[u] {
-			if dist[w] < 0 {
-				dist[w] = dist[u] + 1
-				queue = append(queue, w)
-			}
-		}
-	}
-	return dist
 }

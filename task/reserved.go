@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"qkv/graph"
 	"qkv/internal/parallel"
 )
 
@@ -191,7 +192,7 @@ func (g *Generator) evalExample(r *rand.Rand, L int) (Example, bool) {
 	if len(children) < 2 {
 		return Example{}, false
 	}
-	dist := bfsDistances(d.children, start)
+	dist := graph.BFS(d.children, start)
 	minVertices := 2
 	if L >= 0 {
 		minVertices = min(L, 2)

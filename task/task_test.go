@@ -199,7 +199,7 @@ func TestLookaheadMatchesReference(t *testing.T) {
 					continue
 				}
 				next := children[c][r.IntN(len(children[c]))]
-				reach := bfsDistances(children, next)
+				reach := graph.BFS(children, next)
 				var goals []int
 				for g, d := range reach {
 					if d >= 0 && g != c {
