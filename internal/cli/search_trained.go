@@ -89,8 +89,12 @@ func (s *trainedSearcher) tokens(q *searchQuery, path []int) ([]int, error) {
 }
 
 // answer runs the model on a path prefix. Scores are the softmax
-// probabilities of vertices 1..q.Vertices; Correct lists the most likely
-// vertex and every other vertex above minCandidateProb, most likely first.
+// probabilities of vertices 1..q.Vertices. Correct lists the model's
+// candidates, most likely first: its top vertex and every other vertex
+// above minCandidateProb, keeping only children of the current vertex. A
+// trained model can put its weight on a vertex that is no child at all;
+// such a step is never taken, so the walk reports wrong steps instead of
+// printing a path along edges the graph does not have.
 func (s *trainedSearcher) answer(q *searchQuery, path []int) (compiled.Answer, error) {
 	toks, err := s.tokens(q, path)
 	if err != nil {
@@ -117,14 +121,21 @@ func (s *trainedSearcher) answer(q *searchQuery, path []int) (compiled.Answer, e
 			best = v
 		}
 	}
-	ans.Correct = []int{best}
+
+	child := make([]bool, q.Vertices+1)
+	current := path[len(path)-1]
+	for _, e := range q.Example.Edges {
+		if e.From == current && e.To >= 1 && e.To <= q.Vertices {
+			child[e.To] = true
+		}
+	}
 	for v := 1; v <= q.Vertices; v++ {
-		if v != best && ans.Scores[v-1] >= minCandidateProb {
+		if child[v] && (v == best || ans.Scores[v-1] >= minCandidateProb) {
 			ans.Correct = append(ans.Correct, v)
 		}
 	}
-	sort.SliceStable(ans.Correct[1:], func(i, j int) bool {
-		return ans.Scores[ans.Correct[1+i]-1] > ans.Scores[ans.Correct[1+j]-1]
+	sort.SliceStable(ans.Correct, func(i, j int) bool {
+		return ans.Scores[ans.Correct[i]-1] > ans.Scores[ans.Correct[j]-1]
 	})
 	return ans, nil
 }

@@ -94,3 +94,54 @@ func TestSearchTrainedModelRejectsLargeGraph(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 and the model's vertex limit", code, stderr)
 	}
 }
+
+func TestTrainedSearcherStepsFollowEdges(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "2")...); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	// A barely trained model puts weight on arbitrary vertices; every
+	// candidate it offers and every path it walks must still follow edges.
+	inputs := []string{
+		"E 1 2 E 2 3 E 1 4 Q 1 3 P 1",
+		"E 4 1 E 5 3 E 1 2 E 3 4 Q 5 2 P 5",
+		"E 2 1 E 2 3 E 3 4 E 4 5 Q 2 5 P 2",
+	}
+	for _, in := range inputs {
+		q, err := queryFromTokens(&Env{Stderr: io.Discard}, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newTrainedSearcher(filepath.Join(out, "model.ckpt"), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edge := make(map[[2]int]bool)
+		for _, e := range q.Example.Edges {
+			edge[[2]int{e.From, e.To}] = true
+		}
+		for v := 1; v <= q.Vertices; v++ {
+			if v == q.Example.Goal {
+				continue
+			}
+			ans, err := s.answer(q, []int{v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range ans.Correct {
+				if !edge[[2]int{v, c}] {
+					t.Errorf("%s: candidate %d of vertex %d is not a child", in, c, v)
+				}
+			}
+		}
+		res, err := s.Search(q)
+		if err != nil || res == nil {
+			continue // a wrong model may fail to reach the goal; that is reported
+		}
+		for i := 1; i < len(res.Path); i++ {
+			if !edge[[2]int{res.Path[i-1], res.Path[i]}] {
+				t.Errorf("%s: path %v uses %d→%d, which is not an edge", in, res.Path, res.Path[i-1], res.Path[i])
+			}
+		}
+	}
+}
