@@ -107,6 +107,10 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			return nil, fmt.Errorf("the naive distribution needs at least 4 vertex ids: use N ≥ 17 (N = %d gives %d)", cfg.N, V)
 		}
 	case Balanced, BalancedNoPrefix:
+		// Even lookahead 0 needs a start and a goal: two vertex ids.
+		if V < 2 {
+			return nil, fmt.Errorf("the balanced distributions need at least 2 vertex ids: use N ≥ 11 (N = %d gives %d)", cfg.N, V)
+		}
 		if cfg.MaxLookahead < 0 || cfg.MaxLookahead > v.MaxLookahead() {
 			return nil, fmt.Errorf("invalid max lookahead %d for N = %d: the balanced distributions allow 0..%d ((V−1)/2 with V = %d)",
 				cfg.MaxLookahead, cfg.N, v.MaxLookahead(), V)

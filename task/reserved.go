@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"qkv/graph"
 	"qkv/internal/parallel"
@@ -128,6 +129,12 @@ func reserveTestSets(cfg TestSetConfig, namesOnly bool) ([]TestSet, *Reserved, e
 				func(r *rand.Rand) (Example, bool) { return gen.star(r, length, count) }})
 		}
 	} else {
+		// A naive test example needs a start with two children, only one
+		// of which reaches a goal at distance ≥ 2: at least 4 vertices,
+		// and the naive graphs have at most V−1.
+		if V < 5 {
+			return nil, nil, fmt.Errorf("the naive test set needs at least 5 vertex ids: use N ≥ 20 (N = %d gives %d)", cfg.N, V)
+		}
 		specs = append(specs, spec{"naive", -1, func(r *rand.Rand) (Example, bool) { return gen.evalExample(r, -1) }})
 		for L := 1; L <= maxL; L++ {
 			specs = append(specs, spec{fmt.Sprintf("lookahead-%d", L), L,
@@ -146,22 +153,32 @@ func reserveTestSets(cfg TestSetConfig, namesOnly bool) ([]TestSet, *Reserved, e
 	for k, sp := range specs {
 		setSeed := splitmix(cfg.Seed ^ splitmix(uint64(k)+1))
 		examples := make([]Example, cfg.PerSet)
+		var failed atomic.Bool
 		parallel.For(len(examples), 16, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
+			for i := lo; i < hi && !failed.Load(); i++ {
 				r := ExampleRand(setSeed, uint64(i))
-				for {
-					if ex, ok := sp.sample(r); ok {
-						examples[i] = ex
-						break
-					}
+				ok := false
+				for try := 0; try < maxEvalTries && !ok; try++ {
+					examples[i], ok = sp.sample(r)
+				}
+				if !ok {
+					failed.Store(true)
 				}
 			}
 		})
+		if failed.Load() {
+			return nil, nil, fmt.Errorf("test set %s: no valid example in %d tries at N = %d; use a larger N", sp.name, maxEvalTries, cfg.N)
+		}
 		sets[k] = TestSet{Name: sp.name, Lookahead: sp.look, Examples: examples}
 		reserved.Add(examples...)
 	}
 	return sets, reserved, nil
 }
+
+// maxEvalTries bounds the candidate graphs drawn for one test example, so
+// a configuration in which valid examples are impossible, or nearly so,
+// fails instead of looping. Reachable configurations need far fewer tries.
+const maxEvalTries = 1_000_000
 
 // evalExample draws one candidate test example: a balanced graph built
 // for lookahead L, or a naive graph when L < 0. The example is kept only
