@@ -221,6 +221,9 @@ func runTrain(cmd *cobra.Command, env *Env, o *trainOptions) error {
 
 	// The state: a fresh run or a checkpoint.
 	var st *train.State
+	if o.resume != "" && o.overwrite {
+		return usageErrorf("--overwrite cannot be combined with --resume: a resumed run continues its checkpoint instead of replacing it")
+	}
 	if o.resume != "" {
 		for _, name := range hyperFlags {
 			if f.Changed(name) {
@@ -243,6 +246,9 @@ func runTrain(cmd *cobra.Command, env *Env, o *trainOptions) error {
 		}
 		if f.Changed("eval-count") {
 			st.Config.EvalCount = o.evalCount
+		}
+		if f.Changed("steps") && o.steps <= st.Step {
+			return usageErrorf("--steps %d is not above the checkpoint's step %d: a resumed run can only train further", o.steps, st.Step)
 		}
 		if err := st.Config.Validate(); err != nil {
 			return usageErrorf("%v", err)

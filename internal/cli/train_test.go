@@ -75,6 +75,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		{"bad heads", []string{"train", "--out", out, "--heads", "5"}, "not divisible"},
 		{"resume with change", []string{"train", "--out", out, "--resume", "x.ckpt", "--lr", "1"}, "cannot be combined"},
 		{"zero threads", []string{"train", "--out", out, "--threads", "0"}, "--threads"},
+		{"resume with overwrite", []string{"train", "--out", out, "--resume", "x.ckpt", "--overwrite"}, "--overwrite cannot be combined"},
 	}
 	for _, tc := range tests {
 		code, _, stderr := runCLI(t, tc.args...)
@@ -159,5 +160,26 @@ func TestTrainKeepsExistingCheckpoint(t *testing.T) {
 	replaced, _ := os.ReadFile(ckpt)
 	if string(replaced) == string(before) {
 		t.Error("--overwrite kept the old checkpoint")
+	}
+}
+
+func TestTrainResumeRejectsFewerSteps(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "8")...); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	ckpt := filepath.Join(out, "model.ckpt")
+	before, _ := os.ReadFile(ckpt)
+	for _, steps := range []string{"4", "8"} {
+		code, _, stderr := runCLI(t, "train", "--resume", ckpt, "--out", out, "--steps", steps)
+		if code != exitUsage {
+			t.Errorf("--steps %s on a step-8 checkpoint: exit %d, want %d", steps, code, exitUsage)
+		}
+		if !strings.Contains(stderr, "not above the checkpoint's step 8") {
+			t.Errorf("--steps %s: stderr %q does not name the checkpoint's step", steps, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(ckpt); string(after) != string(before) {
+		t.Error("a rejected resume changed the checkpoint")
 	}
 }
