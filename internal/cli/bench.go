@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -262,6 +265,15 @@ The result includes the peak resident memory of the process (getrusage).`,
 			if b.dtype == "float64" {
 				size = 8
 			}
+			// Q, K, V and Z per head; the backward adds A, its gradient
+			// scratch and dQ, dK, dV.
+			need := 4 * float64(heads) * float64(n) * float64(d)
+			if backward {
+				need += 2*float64(heads)*float64(n)*float64(n) + 3*float64(heads)*float64(n)*float64(d)
+			}
+			if err := checkBenchMemory(need*float64(size), fmt.Sprintf("--n %d --d %d --heads %d", n, d, heads)); err != nil {
+				return err
+			}
 			if need := int64(heads) * int64(n) * int64(n) * int64(size); backward && need > maxBackwardWeightBytes {
 				return usageErrorf("--backward with --n %d --heads %d keeps %.1f GiB of attention weights, more than the %d GiB limit; use a smaller --n or fewer --heads",
 					n, heads, float64(need)/(1<<30), maxBackwardWeightBytes>>30)
@@ -359,6 +371,15 @@ of C over all threads, and counts 2·m·n·k floating-point operations.`,
 			}
 			if m < 1 || n < 1 || k < 1 {
 				return usageErrorf("invalid shape --m %d --n %d --k %d: each must be at least 1", m, n, k)
+			}
+			size := 4.0
+			if b.dtype == "float64" {
+				size = 8
+			}
+			// A, B, C and B's packed copy.
+			need := (float64(m)*float64(k) + 2*float64(k)*float64(n) + float64(m)*float64(n)) * size
+			if err := checkBenchMemory(need, fmt.Sprintf("--m %d --n %d --k %d", m, n, k)); err != nil {
+				return err
 			}
 			res := &benchResult{
 				Benchmark: "gemm",
@@ -468,4 +489,37 @@ It needs the AVX2 or AVX-512 kernels.`,
 	cmd.Flags().Float64Var(&seconds, "seconds", 1, "measuring time in seconds")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
+}
+
+// checkBenchMemory rejects a benchmark whose matrices need more than the
+// memory this machine has available (MemAvailable in /proc/meminfo), so a
+// large shape fails with a message instead of an out-of-memory crash.
+// Where /proc/meminfo is unreadable, only shapes beyond any address space
+// (2⁴⁸ bytes) are rejected.
+func checkBenchMemory(need float64, shape string) error {
+	avail := float64(1 << 48)
+	if kb, ok := memAvailableKiB(); ok {
+		avail = float64(kb) * 1024
+	}
+	if need > avail {
+		return usageErrorf("%s needs about %.1f GiB for its matrices, but %.1f GiB of memory is available; use a smaller shape",
+			shape, need/(1<<30), avail/(1<<30))
+	}
+	return nil
+}
+
+// memAvailableKiB returns MemAvailable from /proc/meminfo in KiB.
+func memAvailableKiB() (int64, bool) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			return kb, err == nil
+		}
+	}
+	return 0, false
 }

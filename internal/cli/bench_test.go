@@ -144,3 +144,18 @@ func TestBenchAttentionLongSequenceMemory(t *testing.T) {
 		t.Errorf("max RSS %d bytes, want at most 1 GiB", res.MaxRSSBytes)
 	}
 }
+
+func TestBenchRejectsShapesBeyondMemory(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "attention", "--n", "100000000", "--runs", "1", "--warmup", "0"},
+		{"bench", "gemm", "--n", "99999999999"},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+		if !strings.Contains(stderr, "GiB") || !strings.Contains(stderr, "smaller shape") {
+			t.Errorf("%v: stderr %q does not give the memory needed and the fix", args, stderr)
+		}
+	}
+}
