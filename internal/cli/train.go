@@ -469,7 +469,7 @@ func (p *trainProgress) step(s train.StepInfo) {
 func (p *trainProgress) eval(step int64, ev *train.Evaluation) {
 	var parts []string
 	for _, g := range ev.Groups {
-		parts = append(parts, fmt.Sprintf("%s %.0f%%", g.Name, 100*g.Accuracy))
+		parts = append(parts, fmt.Sprintf("%s %.1f%%", g.Name, 100*g.Accuracy))
 	}
 	line := fmt.Sprintf("eval step %d: %s", step, strings.Join(parts, ", "))
 	if p.bar != nil {
