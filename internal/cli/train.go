@@ -90,7 +90,14 @@ checkpoint before exiting.`,
 	f.Int64Var(&o.logEvery, "log-every", 10, "steps between JSON Lines step records")
 	f.DurationVar(&o.maxTime, "max-time", 0, "stop after this wall-clock time (e.g. 60m), save the checkpoint and evaluate as if the steps were done; 0 means no limit")
 
-	f.StringVar(&o.dist, "distribution", "", "training distribution: naive, balanced, balanced-no-prefix or star (preset: balanced)")
+	f.StringVar(&o.dist, "distribution", "", "training distribution (also --dist): naive, balanced, balanced-no-prefix or star (preset: balanced)")
+	// graph gen and graph stats call the same option --dist.
+	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "dist" {
+			name = "distribution"
+		}
+		return pflag.NormalizedName(name)
+	})
 	f.IntVar(&o.n, "n", 0, "sequence length N in tokens; vertex ids are 1..(N−5)/3 (preset cpu-small: 32, paper: 128)")
 	f.IntVar(&o.maxLook, "max-lookahead", 0, "largest training lookahead L_max (preset cpu-small: 4, paper: 20)")
 	f.IntVar(&o.layers, "layers", 0, "transformer blocks (preset: 6)")

@@ -183,3 +183,14 @@ func TestTrainResumeRejectsFewerSteps(t *testing.T) {
 		t.Error("a rejected resume changed the checkpoint")
 	}
 }
+
+func TestTrainAcceptsDistAlias(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, tinyTrainArgs(out, "--steps", "2", "--dist", "naive")...)
+	if code != 0 {
+		t.Fatalf("--dist naive: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "naive, max lookahead") {
+		t.Errorf("configuration table does not show the naive distribution:\n%s", stderr)
+	}
+}
