@@ -319,6 +319,9 @@ func runTrain(cmd *cobra.Command, env *Env, o *trainOptions) error {
 	}
 
 	prog := newTrainProgress(env, st.Step, cfg.Steps)
+	if o.maxTime > 0 {
+		prog.deadline = time.Now().Add(o.maxTime)
+	}
 	runErr := train.Run(ctx, st, train.RunOptions{
 		Checkpoint: ckpt,
 		Log:        logFile,
@@ -433,6 +436,8 @@ type trainProgress struct {
 	lastPrint time.Time
 	last      train.StepInfo
 	total     int64
+	// deadline is when --max-time stops the run; zero without a limit.
+	deadline time.Time
 }
 
 // plainInterval is the time between plain progress lines when stderr is
@@ -457,7 +462,11 @@ func newTrainProgress(env *Env, from, total int64) *trainProgress {
 func (p *trainProgress) step(s train.StepInfo) {
 	p.last = s
 	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("loss %.3f acc %.1f%% %.0f ex/s", s.Loss, 100*s.Accuracy, s.ExamplesPerSec))
+		desc := fmt.Sprintf("loss %.3f acc %.1f%% %.0f ex/s", s.Loss, 100*s.Accuracy, s.ExamplesPerSec)
+		if !p.deadline.IsZero() {
+			desc += fmt.Sprintf(", time limit in %s", time.Until(p.deadline).Round(time.Second))
+		}
+		p.bar.Describe(desc)
 		p.bar.Set64(s.Step)
 		return
 	}
@@ -466,6 +475,9 @@ func (p *trainProgress) step(s train.StepInfo) {
 		eta := time.Duration(0)
 		if s.ExamplesPerSec > 0 {
 			eta = time.Duration(float64(s.Steps-s.Step) * float64(s.Seen) / float64(s.Step) / s.ExamplesPerSec * float64(time.Second))
+		}
+		if !p.deadline.IsZero() {
+			eta = min(eta, max(time.Until(p.deadline), 0))
 		}
 		fmt.Fprintf(p.env.Stderr, "step %d/%d  loss %.4f  acc %.1f%%  lr %.3g  %.0f ex/s  elapsed %s  ETA %s\n",
 			s.Step, s.Steps, s.Loss, 100*s.Accuracy, s.LR, s.ExamplesPerSec,
