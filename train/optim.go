@@ -104,7 +104,7 @@ const signFloor = 1e-15
 // Update applies one step with learning rate lr to params using grad.
 func (o *Optimizer[T]) Update(params, grad []T, lr float64) error {
 	if len(params) != len(o.M) || len(grad) != len(o.M) {
-		return fmt.Errorf("optimizer holds state for %d parameters, got %d parameters and %d gradients", len(o.M), len(params), len(grad))
+		return fmt.Errorf("optimizer has state for %d parameters, got %d parameters and %d gradients", len(o.M), len(params), len(grad))
 	}
 	if !(lr >= 0) || math.IsInf(lr, 0) {
 		return fmt.Errorf("learning rate %v is invalid: use a finite value ≥ 0", lr)

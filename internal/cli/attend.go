@@ -157,8 +157,8 @@ func (o *attendOptions) validate(cmd *cobra.Command) error {
 	return nil
 }
 
-// attendInputs is what qkv attend computes from, after every file was
-// read and checked. Values are float64 whatever the files contain, because
+// attendInputs is the input of qkv attend after every file was read and
+// checked. Values are float64 whatever the files contain, because
 // float32 values convert exactly. DType is the type the computation uses.
 type attendInputs struct {
 	// X is the token embeddings [n×d_model] and Heads their projections,
@@ -448,7 +448,7 @@ func loadAttendMask(in *attendInputs, mask string) error {
 	// ReadJSON returns float64 for numbers, so a 0/1 mask and a bias look
 	// alike; only true/false is unambiguous.
 	if isJSONFile(path) && a.DType != npy.Bool {
-		return fmt.Errorf("mask in %s holds JSON numbers, which cannot tell a 0/1 mask from a float bias; write true (may attend) and false (masked), or save the mask as NPY with np.save", path)
+		return fmt.Errorf("mask in %s contains JSON numbers, which cannot tell a 0/1 mask from a float bias; write true (may attend) and false (masked), or save the mask as NPY with np.save", path)
 	}
 	nq, nk := in.attendShape()
 	if len(a.Shape) != 2 || a.Shape[0] != nq || a.Shape[1] != nk {

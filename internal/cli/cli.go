@@ -30,7 +30,7 @@ const (
 	exitUsage   = 2
 )
 
-// Env is what a subcommand may touch of the process: its streams and
+// Env is the part of the process a subcommand may use: its streams and
 // environment. Tests build one with buffers in place of the real streams.
 type Env struct {
 	Stdin  io.Reader

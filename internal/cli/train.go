@@ -624,5 +624,5 @@ func checkCheckpointTarget(ckpt string, o *trainOptions) error {
 			return nil
 		}
 	}
-	return usageErrorf("%s already holds a checkpoint: continue it with --resume %s, choose another --out, or pass --overwrite to replace it", o.out, ckpt)
+	return usageErrorf("%s already contains a checkpoint: continue it with --resume %s, choose another --out, or pass --overwrite to replace it", o.out, ckpt)
 }
